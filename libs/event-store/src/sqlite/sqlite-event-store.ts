@@ -1,0 +1,484 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { canonicalJson } from '../canonical-json';
+import {
+  DuplicateEventId,
+  EventSchemaViolation,
+  EventStoreClosed,
+  WrongExpectedVersion,
+} from '../errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventFilter,
+  EventMetadata,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StreamState,
+  SubscribeOptions,
+  Subscription,
+} from '../event-store.port';
+import type { SchemaRegistry } from '../schema-registry';
+import { HeadWatcher } from './head-watcher';
+import { applyPragmas, ensureSchema, type Synchronous } from './sqlite-schema';
+import {
+  SqliteEventWriter,
+  type AppendFailure,
+  type AppendOutcome,
+  type AppendRequest,
+} from './sqlite-writer';
+
+export interface SqliteEventStoreOptions {
+  /** Path of the events file, e.g. `<data dir>/events.db`. */
+  path: string;
+  schemas: SchemaRegistry;
+  /** `FULL` (default) fsyncs every commit: an approval or a revocation survives a power cut. */
+  synchronous?: Synchronous;
+  /** `worker` (default) keeps the writer and its fsync off the main thread. */
+  writer?: 'worker' | 'inline';
+  /** Open without creating or writing anything (inspection tools). */
+  readonly?: boolean;
+  pageSize?: number;
+  pollMs?: number;
+}
+
+type Row = [number, string, string, number, string, number, string, string, string];
+const COLUMNS = 'position, id, stream, revision, type, schema_version, data, metadata, recorded_at';
+
+interface Writer {
+  append(request: AppendRequest): Promise<AppendOutcome>;
+  close(): Promise<void>;
+}
+
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly schemas: SchemaRegistry;
+  private readonly pageSize: number;
+  private readonly watcher: HeadWatcher;
+  private readonly headStmt: Database.Statement<[], { head: number | null }>;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private writer: Writer | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly options: SqliteEventStoreOptions,
+    db: Database.Database,
+  ) {
+    this.db = db;
+    this.schemas = options.schemas;
+    this.pageSize = options.pageSize ?? 1000;
+    this.headStmt = db.prepare('SELECT max(position) AS head FROM events');
+    this.watcher = new HeadWatcher(() => this.headStmt.get()?.head ?? 0, options.pollMs ?? 100);
+  }
+
+  static open(options: SqliteEventStoreOptions): SqliteEventStore {
+    const db = new Database(options.path, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
+    if (!options.readonly) {
+      applyPragmas(db, options.synchronous ?? 'FULL');
+      ensureSchema(db);
+    } else {
+      db.pragma('busy_timeout = 10000');
+    }
+    return new SqliteEventStore(options, db);
+  }
+
+  get path(): string {
+    return this.options.path;
+  }
+
+  async append(
+    stream: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    if (this.closed) throw new EventStoreClosed();
+    if (this.options.readonly) throw new Error('the event store was opened read-only');
+    if (!stream) throw new Error('a stream name is required');
+    if (events.length === 0) throw new Error('an append needs at least one event');
+    const request: AppendRequest = {
+      stream,
+      expected: encodeState(options.streamState),
+      events: events.map((e) => this.prepare(e)),
+    };
+    const outcome = await this.ensureWriter().append(request);
+    if (!outcome.ok) throw toError(outcome.error, options.streamState);
+    const position = Number(outcome.position);
+    this.watcher.notify(position);
+    return {
+      nextExpectedRevision: BigInt(outcome.nextExpectedRevision),
+      position: BigInt(position),
+    };
+  }
+
+  async *readStream(
+    stream: string,
+    options: ReadStreamOptions = {},
+  ): AsyncGenerator<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const from = options.from ?? (backwards ? 'end' : 'start');
+    let cursor: number =
+      from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : Number(from);
+    const sql = backwards
+      ? `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`
+      : `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`;
+    const stmt = this.statement(sql);
+    while (remaining > 0) {
+      this.assertOpen();
+      const limit = Math.min(this.pageSize, remaining);
+      const rows = stmt.all(stream, cursor, limit) as Row[];
+      for (const row of rows) yield this.toRecorded(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      const last = rows[rows.length - 1]!;
+      cursor = backwards ? last[3] - 1 : last[3] + 1;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    const backwards = options.direction === 'backwards';
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const from = options.from ?? (backwards ? 'end' : 'start');
+    let cursor: number =
+      from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : Number(from);
+    const page = this.pageQuery(backwards ? 'backwards' : 'forwards', options.filter);
+    while (remaining > 0) {
+      this.assertOpen();
+      const rows = page(cursor, Math.min(this.pageSize, remaining));
+      for (const row of rows) yield this.toRecorded(row);
+      if (rows.length < Math.min(this.pageSize, remaining)) return;
+      remaining -= rows.length;
+      const last = rows[rows.length - 1]!;
+      cursor = backwards ? last[0] - 1 : last[0] + 1;
+    }
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    if (this.closed) throw new EventStoreClosed();
+    const from = options.from ?? 'start';
+    const after = from === 'start' ? 0 : from === 'end' ? this.currentHead() : Number(from);
+    const subscription = new SqliteSubscription(
+      after,
+      this.pageQuery('forwards', options.filter),
+      (row) => this.toRecorded(row),
+      this.watcher,
+      () => this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<bigint> {
+    return BigInt(this.currentHead());
+  }
+
+  /** Synchronous head read, for callers that must not yield (metrics, readiness). */
+  currentHead(): number {
+    return this.headStmt.get()?.head ?? 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const subscription of [...this.subscriptions]) subscription.unsubscribe();
+    this.watcher.close();
+    await this.writer?.close();
+    this.db.close();
+  }
+
+  private prepare(event: NewEvent): AppendRequest['events'][number] {
+    const version = event.schemaVersion ?? this.schemas.latestVersion(event.type) ?? 1;
+    this.schemas.validate(event.type, version, event.data, event.metadata);
+    if (typeof event.id !== 'string' || !UUID.test(event.id))
+      throw new EventSchemaViolation(event.type, version, [
+        `id: "${String(event.id)}" is not a UUID`,
+      ]);
+    return {
+      id: event.id.toLowerCase(),
+      type: event.type,
+      schemaVersion: version,
+      data: canonicalJson(event.data),
+      metadata: canonicalJson(event.metadata),
+    };
+  }
+
+  private ensureWriter(): Writer {
+    if (!this.writer) {
+      const synchronous = this.options.synchronous ?? 'FULL';
+      this.writer =
+        (this.options.writer ?? 'worker') === 'worker'
+          ? new WorkerWriter(this.options.path, synchronous)
+          : new InlineWriter(this.options.path, synchronous);
+    }
+    return this.writer;
+  }
+
+  private pageQuery(
+    direction: 'forwards' | 'backwards',
+    filter: EventFilter | undefined,
+  ): (cursor: number, limit: number) => Row[] {
+    const where: string[] = [direction === 'forwards' ? 'position >= ?' : 'position <= ?'];
+    const params: unknown[] = [];
+    const types = filter?.eventTypes;
+    if (types && types.length > 0) {
+      where.push(`type IN (${types.map(() => '?').join(', ')})`);
+      params.push(...types);
+    }
+    const prefixes = filter?.streamPrefixes;
+    if (prefixes && prefixes.length > 0) {
+      // A range on the (stream, revision) index instead of LIKE, which would treat _ and % as wildcards.
+      where.push(`(${prefixes.map(() => '(stream >= ? AND stream < ?)').join(' OR ')})`);
+      for (const p of prefixes) params.push(p, `${p}\uffff`);
+    }
+    const order = direction === 'forwards' ? 'ASC' : 'DESC';
+    const stmt = this.statement(
+      `SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position ${order} LIMIT ?`,
+    );
+    return (cursor, limit) => stmt.all(cursor, ...params, limit) as Row[];
+  }
+
+  private statement(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql).raw(true);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private toRecorded(row: Row): RecordedEvent {
+    const [position, id, stream, revision, type, schemaVersion, data, metadata, recordedAt] = row;
+    let version = schemaVersion;
+    let payload: unknown = JSON.parse(data);
+    if (version < (this.schemas.latestVersion(type) ?? version)) {
+      const lifted = this.schemas.upcast(type, version, payload);
+      version = lifted.version;
+      payload = lifted.data;
+    }
+    return {
+      id,
+      stream,
+      revision: BigInt(revision),
+      position: BigInt(position),
+      type,
+      schemaVersion: version,
+      data: payload,
+      metadata: JSON.parse(metadata) as EventMetadata,
+      recordedAt: new Date(recordedAt),
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreClosed();
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+class SqliteSubscription implements Subscription {
+  private closed = false;
+  private cancelWait: (() => void) | undefined;
+
+  constructor(
+    private position: number,
+    private readonly page: (cursor: number, limit: number) => Row[],
+    private readonly map: (row: Row) => RecordedEvent,
+    private readonly watcher: HeadWatcher,
+    private readonly onClose: () => void,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<RecordedEvent> {
+    try {
+      while (!this.closed) {
+        // Catch-up and live delivery are the same query by position, so nothing is missed or
+        // repeated at the switch. `seen` is read before the query: everything up to it is
+        // committed, so an empty (filtered) page proves nothing matching lies at or below it.
+        const seen = this.watcher.known;
+        const rows = this.page(this.position + 1, 500);
+        for (const row of rows) {
+          if (this.closed) return;
+          this.position = row[0];
+          yield this.map(row);
+        }
+        if (rows.length > 0) continue;
+        if (seen > this.position) {
+          this.position = seen;
+          continue;
+        }
+        const wait = this.watcher.waitBeyond(this.position);
+        this.cancelWait = wait.cancel;
+        await wait.promise;
+        this.cancelWait = undefined;
+      }
+    } finally {
+      this.unsubscribe();
+    }
+  }
+
+  unsubscribe(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cancelWait?.();
+    this.onClose();
+  }
+}
+
+function encodeState(state: StreamState): string {
+  if (typeof state === 'bigint') {
+    if (state < 0n) throw new Error('an expected revision cannot be negative');
+    return state.toString();
+  }
+  return state;
+}
+
+function toError(failure: AppendFailure, expected: StreamState): Error {
+  switch (failure.name) {
+    case 'WrongExpectedVersion':
+      return new WrongExpectedVersion(
+        failure.stream,
+        expected,
+        failure.actual === 'no_stream' ? 'no_stream' : BigInt(failure.actual),
+      );
+    case 'DuplicateEventId':
+      return new DuplicateEventId(failure.eventId, failure.stream);
+    default:
+      return new Error(`event store write failed: ${failure.message}`);
+  }
+}
+
+class InlineWriter implements Writer {
+  private readonly writer: SqliteEventWriter;
+  private queue: { request: AppendRequest; resolve: (o: AppendOutcome) => void }[] = [];
+
+  constructor(path: string, synchronous: Synchronous) {
+    this.writer = new SqliteEventWriter(path, { synchronous });
+  }
+
+  append(request: AppendRequest): Promise<AppendOutcome> {
+    return new Promise((resolve) => {
+      if (this.queue.push({ request, resolve }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    const outcomes = this.writer.appendBatch(batch.map((b) => b.request));
+    batch.forEach((b, i) => b.resolve(outcomes[i]!));
+  }
+
+  async close(): Promise<void> {
+    if (this.queue.length > 0) this.flush();
+    this.writer.close();
+  }
+}
+
+class WorkerWriter implements Writer {
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  private nextId = 1;
+  private readonly pending = new Map<number, (o: AppendOutcome) => void>();
+  private outgoing: { ids: number[]; requests: AppendRequest[] } | undefined;
+  private failure: Error | undefined;
+
+  constructor(path: string, synchronous: Synchronous) {
+    this.worker = new Worker(workerScript(), { workerData: { path, synchronous } });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.once('error', reject);
+      this.worker.once('message', () => resolve());
+    });
+    this.ready.catch(() => undefined);
+    this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('exit', (code) => {
+      if (this.pending.size > 0) this.fail(new Error(`event writer exited with code ${code}`));
+    });
+    this.worker.on(
+      'message',
+      (message: { kind: string; ids?: number[]; outcomes?: AppendOutcome[] }) => {
+        if (message.kind !== 'results') return;
+        message.ids!.forEach((id, i) => {
+          const resolve = this.pending.get(id);
+          this.pending.delete(id);
+          resolve?.(message.outcomes![i]!);
+        });
+      },
+    );
+  }
+
+  append(request: AppendRequest): Promise<AppendOutcome> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      // Appends made in the same turn of the event loop travel in one message.
+      if (!this.outgoing) {
+        this.outgoing = { ids: [], requests: [] };
+        setImmediate(() => void this.send());
+      }
+      this.outgoing.ids.push(id);
+      this.outgoing.requests.push(request);
+    });
+  }
+
+  private async send(): Promise<void> {
+    const batch = this.outgoing;
+    this.outgoing = undefined;
+    if (!batch) return;
+    try {
+      await this.ready;
+      this.worker.postMessage(batch);
+    } catch (error) {
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    for (const resolve of this.pending.values())
+      resolve({ ok: false, error: { name: 'Error', message: error.message } });
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.outgoing) await this.send();
+    await this.drain();
+    try {
+      await this.ready;
+    } catch {
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      this.worker.on('message', (m: { kind: string }) => {
+        if (m.kind === 'closed') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      this.worker.postMessage({ kind: 'close' });
+    });
+    await this.worker.terminate();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.size > 0 && !this.failure) await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** The compiled worker next to this file; from TypeScript sources (tests), the build's copy. */
+function workerScript(): string {
+  const here = join(__dirname, 'writer.worker.js');
+  if (existsSync(here)) return here;
+  const built = resolve(__dirname, '../../../../dist/libs/event-store/src/sqlite/writer.worker.js');
+  if (existsSync(built)) return built;
+  throw new Error(`event writer worker not found at ${here} or ${built}: run "npm run build"`);
+}

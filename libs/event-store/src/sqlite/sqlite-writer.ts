@@ -1,0 +1,216 @@
+import Database from 'better-sqlite3';
+import { chainHash } from './hash-chain';
+import { applyPragmas, ensureSchema, GENESIS_HASH, type Synchronous } from './sqlite-schema';
+
+/** An event already validated and serialised on the caller's side. */
+export interface PreparedEvent {
+  id: string;
+  type: string;
+  schemaVersion: number;
+  data: string;
+  metadata: string;
+}
+
+export interface AppendRequest {
+  stream: string;
+  /** `any`, `no_stream`, `stream_exists`, or a revision as a decimal string (bigints do not cross postMessage cheaply). */
+  expected: string;
+  events: PreparedEvent[];
+}
+
+export type AppendFailure =
+  | { name: 'WrongExpectedVersion'; stream: string; expected: string; actual: string }
+  | { name: 'DuplicateEventId'; stream: string; eventId: string }
+  | { name: 'Error'; message: string };
+
+export type AppendOutcome =
+  | { ok: true; nextExpectedRevision: string; position: string }
+  | { ok: false; error: AppendFailure };
+
+class AppendRejected extends Error {
+  constructor(readonly failure: AppendFailure) {
+    super(failure.name);
+  }
+}
+
+/**
+ * The single writer of an events file. `appendBatch` commits every request it is given in one
+ * transaction (one fsync: group commit); each request sits in its own savepoint, so one
+ * rejected request leaves the others intact.
+ */
+export class SqliteEventWriter {
+  private readonly db: Database.Database;
+  private readonly stmt: {
+    head: Database.Statement<[], { position: number; hash: string }>;
+    streamRevision: Database.Statement<[string], { revision: number | null }>;
+    findId: Database.Statement<[string], { stream: string; revision: number; position: number }>;
+    insert: Database.Statement<unknown[]>;
+  };
+  private readonly now: () => Date;
+
+  constructor(path: string, options: { synchronous?: Synchronous; now?: () => Date } = {}) {
+    this.db = new Database(path);
+    applyPragmas(this.db, options.synchronous ?? 'FULL');
+    ensureSchema(this.db);
+    this.now = options.now ?? (() => new Date());
+    this.stmt = {
+      head: this.db.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'),
+      streamRevision: this.db.prepare(
+        'SELECT max(revision) AS revision FROM events WHERE stream = ?',
+      ),
+      findId: this.db.prepare('SELECT stream, revision, position FROM events WHERE id = ?'),
+      insert: this.db.prepare(
+        `INSERT INTO events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  appendBatch(requests: readonly AppendRequest[]): AppendOutcome[] {
+    const outcomes: AppendOutcome[] = [];
+    const run = this.db.transaction(() => {
+      const headRow = this.stmt.head.get();
+      const head = { position: headRow?.position ?? 0, hash: headRow?.hash ?? GENESIS_HASH };
+      const recordedAt = this.now().toISOString();
+      for (const request of requests) {
+        const before = { ...head };
+        this.db.exec('SAVEPOINT request');
+        try {
+          outcomes.push(this.appendOne(request, head, recordedAt));
+          this.db.exec('RELEASE request');
+        } catch (error) {
+          this.db.exec('ROLLBACK TO request');
+          this.db.exec('RELEASE request');
+          head.position = before.position;
+          head.hash = before.hash;
+          outcomes.push({
+            ok: false,
+            error:
+              error instanceof AppendRejected
+                ? error.failure
+                : {
+                    name: 'Error',
+                    message: error instanceof Error ? error.message : String(error),
+                  },
+          });
+        }
+      }
+    });
+    run.immediate();
+    return outcomes;
+  }
+
+  private appendOne(
+    request: AppendRequest,
+    head: { position: number; hash: string },
+    recordedAt: string,
+  ): AppendOutcome {
+    const { stream, expected, events } = request;
+    const current = this.stmt.streamRevision.get(stream)?.revision ?? null;
+
+    const idempotent = this.findRetry(request, current);
+    if (idempotent) return idempotent;
+
+    const actual = current === null ? 'no_stream' : String(current);
+    const mismatch =
+      (expected === 'no_stream' && current !== null) ||
+      (expected === 'stream_exists' && current === null) ||
+      (expected !== 'any' &&
+        expected !== 'no_stream' &&
+        expected !== 'stream_exists' &&
+        (current === null || String(current) !== expected));
+    if (mismatch)
+      throw new AppendRejected({ name: 'WrongExpectedVersion', stream, expected, actual });
+
+    let revision = current === null ? -1 : current;
+    for (const event of events) {
+      revision += 1;
+      const position = head.position + 1;
+      const hash = chainHash(head.hash, {
+        position,
+        id: event.id,
+        stream,
+        revision,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data,
+        metadata: event.metadata,
+        recordedAt,
+      });
+      try {
+        this.stmt.insert.run(
+          position,
+          event.id,
+          stream,
+          revision,
+          event.type,
+          event.schemaVersion,
+          event.data,
+          event.metadata,
+          recordedAt,
+          head.hash,
+          hash,
+        );
+      } catch (error) {
+        if (isUniqueViolation(error, 'events.id'))
+          throw new AppendRejected({ name: 'DuplicateEventId', stream, eventId: event.id });
+        throw error;
+      }
+      head.position = position;
+      head.hash = hash;
+    }
+    return {
+      ok: true,
+      nextExpectedRevision: String(revision),
+      position: String(head.position),
+    };
+  }
+
+  /**
+   * A retry of an append that already succeeded is acknowledged without writing: every id is
+   * already in this stream, consecutively, where the expected state says it should start.
+   */
+  private findRetry(request: AppendRequest, current: number | null): AppendOutcome | undefined {
+    const first = request.events[0];
+    if (!first || current === null) return undefined;
+    const found = this.stmt.findId.get(first.id);
+    if (!found) return undefined;
+    const { stream, expected, events } = request;
+    let last = found;
+    for (let i = 0; i < events.length; i++) {
+      const row = i === 0 ? found : this.stmt.findId.get(events[i]!.id);
+      if (!row || row.stream !== stream || row.revision !== found.revision + i)
+        throw new AppendRejected({ name: 'DuplicateEventId', stream, eventId: events[i]!.id });
+      last = row;
+    }
+    const startOk =
+      expected === 'any' ||
+      expected === 'stream_exists' ||
+      (expected === 'no_stream' && found.revision === 0) ||
+      expected === String(found.revision - 1);
+    if (!startOk)
+      throw new AppendRejected({
+        name: 'WrongExpectedVersion',
+        stream,
+        expected,
+        actual: String(current),
+      });
+    return {
+      ok: true,
+      nextExpectedRevision: String(last.revision),
+      position: String(last.position),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function isUniqueViolation(error: unknown, column: string): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
+    error.message.includes(column)
+  );
+}
