@@ -5,3 +5,4 @@ export * from './schema-registry';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export { verifyChain, type ChainReport } from './sqlite/verify-chain';
 export { GENESIS_HASH, type Synchronous } from './sqlite/sqlite-schema';
+export * from './stream-command';

@@ -1,0 +1,128 @@
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { collect, type EventFilter, type RecordedEvent } from '#libs/event-store';
+import { paths } from '../../gateway/src/composition';
+import { openStoreReadOnly, resolveDataDir } from './data-dir';
+import { jsonLine, table } from './output';
+
+interface TailOptions {
+  follow?: boolean;
+  type?: string[];
+  stream?: string[];
+  json?: boolean;
+  limit: string;
+}
+
+function summary(e: RecordedEvent): string {
+  const text = JSON.stringify(e.data);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function row(e: RecordedEvent): (string | number)[] {
+  return [
+    Number(e.position),
+    e.recordedAt.toISOString(),
+    e.stream,
+    e.type,
+    `${e.metadata.actor.kind}:${e.metadata.actor.id}`,
+    summary(e),
+  ];
+}
+
+const HEADERS = ['POSITION', 'RECORDED', 'STREAM', 'TYPE', 'ACTOR', 'DATA'];
+
+export function registerEventCommands(
+  program: Command,
+  dataDirOption: () => string | undefined,
+): void {
+  const events = program.command('events').description('read the event log');
+
+  events
+    .command('tail')
+    .description('show the newest events; --follow keeps printing new ones')
+    .option('-f, --follow', 'keep running and print events as they are appended')
+    .option('-t, --type <type...>', 'only these event types')
+    .option('-s, --stream <prefix...>', 'only streams starting with these prefixes')
+    .option('-n, --limit <count>', 'how many past events to show', '20')
+    .option('--json', 'one JSON object per line (NDJSON)')
+    .action(async (options: TailOptions) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 0)
+        throw new Error(`--limit must be a whole number, got "${options.limit}"`);
+      const store = openStoreReadOnly(resolveDataDir(dataDirOption()));
+      const filter: EventFilter = {
+        ...(options.type ? { eventTypes: options.type } : {}),
+        ...(options.stream ? { streamPrefixes: options.stream } : {}),
+      };
+      try {
+        const past = (
+          await collect(store.readAll({ direction: 'backwards', maxCount: limit, filter }))
+        ).reverse();
+        const print = (list: RecordedEvent[], header: boolean) => {
+          if (options.json) for (const e of list) process.stdout.write(`${jsonLine(e)}\n`);
+          else if (list.length > 0 || header) {
+            const text = table(HEADERS, list.map(row));
+            process.stdout.write(`${header ? text : text.split('\n').slice(2).join('\n')}\n`);
+          }
+        };
+        print(past, !options.follow || past.length > 0);
+        if (!options.follow) return;
+        const from = past.length > 0 ? past[past.length - 1]!.position : await store.headPosition();
+        const subscription = store.subscribeToAll({ from, filter });
+        const stop = () => subscription.unsubscribe();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        for await (const e of subscription) print([e], false);
+      } finally {
+        await store.close();
+      }
+    });
+
+  events
+    .command('stats')
+    .description('counts per event type and stream category, size of the log')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { json?: boolean }) => {
+      const dataDir = resolveDataDir(dataDirOption());
+      const store = openStoreReadOnly(dataDir);
+      try {
+        const byType = new Map<string, number>();
+        const streams = new Set<string>();
+        let first: Date | undefined;
+        let last: Date | undefined;
+        let count = 0;
+        for await (const e of store.readAll()) {
+          count += 1;
+          byType.set(e.type, (byType.get(e.type) ?? 0) + 1);
+          streams.add(e.stream);
+          first ??= e.recordedAt;
+          last = e.recordedAt;
+        }
+        const file = paths(dataDir).events;
+        const bytes = statSync(file).size;
+        const result = {
+          events: count,
+          streams: streams.size,
+          head: Number(await store.headPosition()),
+          first: first?.toISOString() ?? null,
+          last: last?.toISOString() ?? null,
+          fileBytes: bytes,
+          types: Object.fromEntries([...byType.entries()].sort()),
+        };
+        if (options.json) {
+          process.stdout.write(`${jsonLine(result)}\n`);
+          return;
+        }
+        process.stdout.write(
+          `${count} events in ${streams.size} streams, head position ${result.head}, ${(bytes / 1024).toFixed(0)} KiB (${file})\n` +
+            (first ? `from ${result.first} to ${result.last}\n` : '') +
+            `\n${table(
+              ['TYPE', 'EVENTS'],
+              [...byType.entries()].sort().map(([t, n]) => [t, n]),
+            )}\n`,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { SchemaRegistry, SqliteEventStore, type Synchronous } from '#libs/event-store';
+import {
+  ProjectionRunner,
+  ReadModelDatabase,
+  type ReadModelContribution,
+  type RunnerLogger,
+} from '#libs/projections';
+import { RouteTable, routingReadModel } from '#libs/routing';
+
+/** Every context's read models, in one list shared by the gateway and the CLI. */
+export function readModelContributions(): ReadModelContribution[] {
+  return [routingReadModel()];
+}
+
+export function findEventSchemasDir(from = __dirname): string {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'event-schemas');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`event-schemas/ not found above ${from}`);
+  }
+}
+
+export function loadSchemas(): SchemaRegistry {
+  return SchemaRegistry.fromDirectory(findEventSchemasDir());
+}
+
+export interface Infrastructure {
+  dataDir: string;
+  store: SqliteEventStore;
+  readModels: ReadModelDatabase;
+  routeTable: RouteTable;
+  runner: ProjectionRunner;
+  close(): Promise<void>;
+}
+
+export const paths = (dataDir: string) => ({
+  events: join(dataDir, 'events.db'),
+  readModels: join(dataDir, 'read-models.db'),
+});
+
+/** Opens the event store and the read models in `dataDir` and wires every projection to the log. */
+export async function openInfrastructure(
+  dataDir: string,
+  logger: RunnerLogger,
+  options: { synchronous?: Synchronous } = {},
+): Promise<Infrastructure> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const store = SqliteEventStore.open({
+    path: paths(dataDir).events,
+    schemas: loadSchemas(),
+    ...(options.synchronous ? { synchronous: options.synchronous } : {}),
+  });
+  const contributions = readModelContributions();
+  const readModels = await ReadModelDatabase.open(paths(dataDir).readModels, contributions);
+  const routeTable = new RouteTable();
+  const runner = new ProjectionRunner(
+    store,
+    readModels,
+    contributions.flatMap((c) => c.projections),
+    [routeTable],
+    logger,
+  );
+  return {
+    dataDir,
+    store,
+    readModels,
+    routeTable,
+    runner,
+    async close() {
+      await runner.stop();
+      await store.close();
+      await readModels.close();
+    },
+  };
+}

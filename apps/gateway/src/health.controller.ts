@@ -1,0 +1,71 @@
+import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { EVENT_STORE, type EventStore } from '#libs/event-store';
+import { PROJECTION_RUNNER, type ProjectionRunner, type ProjectionStatus } from '#libs/projections';
+
+interface ProjectionJson {
+  name: string;
+  kind: string;
+  state: string;
+  position: number;
+  lag: number;
+  lastError?: string;
+}
+
+function toJson(s: ProjectionStatus): ProjectionJson {
+  return {
+    name: s.name,
+    kind: s.kind,
+    state: s.state,
+    position: Number(s.position),
+    lag: Number(s.lag),
+    ...(s.lastError ? { lastError: s.lastError } : {}),
+  };
+}
+
+@Controller()
+export class HealthController {
+  private readonly started = Date.now();
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
+  ) {}
+
+  /** The process is up and serving. */
+  @Get('livez')
+  livez() {
+    return { status: 'ok' };
+  }
+
+  /** Ready once every projection has caught up with the log as it was at start, and none has failed. */
+  @Get('readyz')
+  async readyz(@Res({ passthrough: true }) res: ServerResponse) {
+    const projections = await this.runner.status();
+    const ready = projections.every((p) => p.state === 'live');
+    res.statusCode = ready ? 200 : 503;
+    return {
+      status: ready ? 'ready' : 'not_ready',
+      eventStore: { head: Number(await this.store.headPosition()) },
+      projections: projections.map(toJson),
+    };
+  }
+
+  @Get('healthz')
+  async healthz() {
+    const projections = await this.runner.status();
+    return {
+      status: projections.some((p) => p.state === 'failed') ? 'degraded' : 'ok',
+      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+      eventStore: { head: Number(await this.store.headPosition()) },
+      projections: projections.map(toJson),
+    };
+  }
+
+  /** Nekzus answers a plain `ok` here; clients probe it. */
+  @Get('api/v1/healthz')
+  @Header('content-type', 'text/plain; charset=utf-8')
+  apiHealthz(): string {
+    return 'ok';
+  }
+}

@@ -1,0 +1,5 @@
+export * from './error-body';
+export * from './error.filter';
+export * from './json-body.pipe';
+export * from './loopback-only.guard';
+export * from './request-context';

@@ -1,0 +1,5 @@
+export * from './domain-error';
+export * from './decider';
+export * from './decider-specification';
+export * from './mutex';
+export * from './command-context';

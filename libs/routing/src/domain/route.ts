@@ -1,0 +1,193 @@
+import type { ErrorDetail } from '#libs/kernel';
+
+export const ROUTING_MODES = ['', 'path', 'subdomain', 'both'] as const;
+export type RoutingMode = (typeof ROUTING_MODES)[number];
+
+/** A route as stored: every field present, so nothing is silently dropped or reset. Field names are Nekzus's JSON keys. */
+export interface RouteSpec {
+  routeId: string;
+  appId: string;
+  pathBase: string;
+  to: string;
+  containerId: string;
+  scopes: string[];
+  publicAccess: boolean;
+  websockets: boolean;
+  stripPrefix: boolean;
+  stripResponseCookies: boolean;
+  rewriteCookiePaths: boolean;
+  rewriteHTML: boolean;
+  persistCookies: boolean;
+  routingMode: RoutingMode;
+  subdomain: string;
+  excludePaths: string[];
+  healthCheckPath: string;
+  healthCheckTimeout: string;
+  healthCheckInterval: string;
+  expectedStatusCodes: number[];
+  skipHealthCheck: boolean;
+}
+
+export type RouteField = keyof RouteSpec;
+export const ROUTE_FIELDS: readonly RouteField[] = [
+  'routeId',
+  'appId',
+  'pathBase',
+  'to',
+  'containerId',
+  'scopes',
+  'publicAccess',
+  'websockets',
+  'stripPrefix',
+  'stripResponseCookies',
+  'rewriteCookiePaths',
+  'rewriteHTML',
+  'persistCookies',
+  'routingMode',
+  'subdomain',
+  'excludePaths',
+  'healthCheckPath',
+  'healthCheckTimeout',
+  'healthCheckInterval',
+  'expectedStatusCodes',
+  'skipHealthCheck',
+];
+
+/** What a caller must give; everything else has a default. */
+export type RouteInput = Pick<RouteSpec, 'routeId' | 'appId' | 'pathBase' | 'to'> &
+  Partial<Omit<RouteSpec, 'routeId' | 'appId' | 'pathBase' | 'to'>>;
+
+export const ROUTE_DEFAULTS: Omit<RouteSpec, 'routeId' | 'appId' | 'pathBase' | 'to'> = {
+  containerId: '',
+  scopes: [],
+  publicAccess: false,
+  websockets: false,
+  stripPrefix: false,
+  stripResponseCookies: false,
+  rewriteCookiePaths: false,
+  rewriteHTML: false,
+  persistCookies: false,
+  routingMode: '',
+  subdomain: '',
+  excludePaths: [],
+  healthCheckPath: '',
+  healthCheckTimeout: '',
+  healthCheckInterval: '',
+  expectedStatusCodes: [],
+  skipHealthCheck: false,
+};
+
+export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const PATH_CHARS = /^[A-Za-z0-9._~!$&'()*+,;=:@%/-]+$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const SCOPE = /^[A-Za-z0-9:*._-]{1,64}$/;
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+const CONTAINER_ID = /^([0-9a-f]{12}|[0-9a-f]{64})$/;
+
+export function withDefaults(input: RouteInput): RouteSpec {
+  return { ...ROUTE_DEFAULTS, ...input };
+}
+
+/**
+ * Normalisation that keeps a route reachable: the path base always ends with `/`, so
+ * `/apps/x` and `/apps/x/…` resolve to it. Lists are de-duplicated in their given order.
+ */
+export function normalizeRoute(route: RouteSpec): RouteSpec {
+  const pathBase = route.pathBase.endsWith('/') ? route.pathBase : `${route.pathBase}/`;
+  return {
+    ...route,
+    pathBase,
+    subdomain: route.subdomain.toLowerCase(),
+    scopes: unique(route.scopes),
+    excludePaths: unique(route.excludePaths),
+    expectedStatusCodes: unique(route.expectedStatusCodes),
+  };
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}
+
+/** Every problem with the route at once, so a caller fixes them in one go. */
+export function validateRoute(route: RouteSpec): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const bad = (field: string, message: string) => problems.push({ field, message });
+
+  if (!ID_PATTERN.test(route.routeId))
+    bad(
+      'routeId',
+      'must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
+    );
+  if (!ID_PATTERN.test(route.appId))
+    bad(
+      'appId',
+      'must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
+    );
+
+  const p = route.pathBase;
+  if (!p.startsWith('/apps/') || p.length <= '/apps/'.length)
+    bad(
+      'pathBase',
+      'must start with "/apps/" followed by at least one segment, e.g. "/apps/grafana/"',
+    );
+  else if (!p.endsWith('/')) bad('pathBase', 'must end with "/"');
+  else if (p.length > 512) bad('pathBase', 'must be at most 512 characters');
+  else if (!PATH_CHARS.test(p))
+    bad('pathBase', 'contains characters that are not allowed in a URL path');
+  else if (p.includes('//') || p.split('/').some((s) => s === '.' || s === '..'))
+    bad('pathBase', 'must not contain empty, "." or ".." segments');
+
+  const target = parseUrl(route.to);
+  if (!target) bad('to', `"${route.to}" is not an absolute URL`);
+  else if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    bad('to', `must be an http or https URL, not ${target.protocol.replace(':', '')}`);
+  else if (!target.hostname) bad('to', 'must name a host');
+  else if (target.search || target.hash || route.to.includes('#'))
+    bad('to', 'must not carry a query string or fragment');
+
+  if (route.containerId && !CONTAINER_ID.test(route.containerId))
+    bad('containerId', 'must be a 12- or 64-character hexadecimal Docker container id');
+
+  if (!(ROUTING_MODES as readonly string[]).includes(route.routingMode))
+    bad('routingMode', 'must be one of "path", "subdomain", "both" (or empty for the default)');
+  if (route.subdomain) {
+    const labels = route.subdomain.split('.');
+    if (route.subdomain.length > 253 || labels.some((l) => !DNS_LABEL.test(l)))
+      bad('subdomain', 'must be lower-case DNS labels (a-z, 0-9, "-"), each at most 63 characters');
+  } else if (route.routingMode === 'subdomain' || route.routingMode === 'both') {
+    bad('subdomain', `is required when routingMode is "${route.routingMode}"`);
+  }
+
+  if (route.scopes.length > 32) bad('scopes', 'at most 32 scopes');
+  route.scopes.forEach((s, i) => {
+    if (!SCOPE.test(s)) bad(`scopes.${i}`, `"${s}" is not a scope name (letters, digits, ":*._-")`);
+  });
+  if (route.excludePaths.length > 64) bad('excludePaths', 'at most 64 paths');
+  route.excludePaths.forEach((s, i) => {
+    if (!s.startsWith('/') || s.length > 512)
+      bad(`excludePaths.${i}`, 'must be a path starting with "/"');
+  });
+  if (route.healthCheckPath && !route.healthCheckPath.startsWith('/'))
+    bad('healthCheckPath', 'must start with "/"');
+  for (const field of ['healthCheckTimeout', 'healthCheckInterval'] as const) {
+    if (route[field] && !GO_DURATION.test(route[field]))
+      bad(field, `"${route[field]}" is not a duration such as "5s", "1m30s" or "500ms"`);
+  }
+  route.expectedStatusCodes.forEach((code, i) => {
+    if (!Number.isInteger(code) || code < 100 || code > 599)
+      bad(`expectedStatusCodes.${i}`, 'must be an HTTP status code between 100 and 599');
+  });
+  return problems;
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function changedRouteFields(before: RouteSpec, after: RouteSpec): RouteField[] {
+  return ROUTE_FIELDS.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+}
