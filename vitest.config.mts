@@ -5,7 +5,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
-    alias: [{ find: /^#libs\/([^/]+)$/, replacement: resolve(__dirname, 'libs/$1/src/index.ts') }],
+    alias: [
+      {
+        find: /^#libs\/([^/]+)$/,
+        replacement: resolve(import.meta.dirname, 'libs/$1/src/index.ts'),
+      },
+    ],
   },
   test: {
     include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.spec.ts'],

@@ -7,11 +7,16 @@ import {
   type ReadModelContribution,
   type RunnerLogger,
 } from '#libs/projections';
-import { RouteTable, routingReadModel } from '#libs/routing';
+import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
 
 /** Every context's read models, in one list shared by the gateway and the CLI. */
 export function readModelContributions(): ReadModelContribution[] {
   return [routingReadModel()];
+}
+
+/** Every event type the code can emit; each must have a schema in event-schemas/ (tested). */
+export function emittedEventTypes(): string[] {
+  return [...ROUTING_EVENT_TYPES].sort();
 }
 
 export function findEventSchemasDir(from = __dirname): string {

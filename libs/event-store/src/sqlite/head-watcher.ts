@@ -60,7 +60,7 @@ export class HeadWatcher {
         // The file may be closing; the next tick or close() ends the wait.
       }
     }, this.pollMs);
-    this.timer.unref();
+    // Not unref'd: a subscriber waiting for events is a reason to keep the process alive (`events tail -f`).
   }
 
   private stopPollingIfIdle(): void {
