@@ -372,7 +372,16 @@ class InlineWriter implements Writer {
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
-    const outcomes = this.writer.appendBatch(batch.map((b) => b.request));
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = this.writer.appendBatch(batch.map((b) => b.request));
+    } catch (error) {
+      // The transaction itself failed (busy, disk full, damaged file): every append of the
+      // batch is refused, as the worker writer does, instead of an uncaught exception here
+      // and appends that never settle.
+      const message = error instanceof Error ? error.message : String(error);
+      outcomes = batch.map(() => ({ ok: false, error: { name: 'Error', message } }));
+    }
     batch.forEach((b, i) => b.resolve(outcomes[i]!));
   }
 

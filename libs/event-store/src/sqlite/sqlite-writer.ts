@@ -42,6 +42,7 @@ export class SqliteEventWriter {
   private readonly db: Database.Database;
   private readonly stmt: {
     head: Database.Statement<[], { position: number; hash: string }>;
+    issued: Database.Statement<[], { seq: number }>;
     streamRevision: Database.Statement<[string], { revision: number | null }>;
     findId: Database.Statement<[string], { stream: string; revision: number; position: number }>;
     insert: Database.Statement<unknown[]>;
@@ -55,6 +56,7 @@ export class SqliteEventWriter {
     this.now = options.now ?? (() => new Date());
     this.stmt = {
       head: this.db.prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'),
+      issued: this.db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`),
       streamRevision: this.db.prepare(
         'SELECT max(revision) AS revision FROM events WHERE stream = ?',
       ),
@@ -70,7 +72,14 @@ export class SqliteEventWriter {
     const outcomes: AppendOutcome[] = [];
     const run = this.db.transaction(() => {
       const headRow = this.stmt.head.get();
-      const head = { position: headRow?.position ?? 0, hash: headRow?.hash ?? GENESIS_HASH };
+      // Positions continue from the highest one ever issued (AUTOINCREMENT's counter), not from
+      // the last stored row: a deleted tail must stay a visible gap for verifyChain, and a
+      // position once delivered to a subscriber is never given to another event.
+      const issued = this.stmt.issued.get()?.seq ?? 0;
+      const head = {
+        position: Math.max(issued, headRow?.position ?? 0),
+        hash: headRow?.hash ?? GENESIS_HASH,
+      };
       const recordedAt = this.now().toISOString();
       for (const request of requests) {
         const before = { ...head };

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm test`: builds (the event writer runs from the compiled worker file), runs Vitest with a
+ * JSON report, and ends with one line `N passed, N failed` computed from that report, so that
+ * a run which executed no test is visible as one. Extra arguments go to Vitest
+ * (`npm test -- libs/event-store`).
+ */
+const { spawnSync } = require('node:child_process');
+const { existsSync, mkdirSync, readFileSync, rmSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+
+const root = join(__dirname, '..');
+const report = join(root, '.vitest-reports', 'results.json');
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function run(command, args) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.error)
+    return { ok: false, why: `${command} could not start: ${result.error.message}` };
+  if (result.signal)
+    return { ok: false, why: `${command} was killed by ${result.signal}`, seconds };
+  return { ok: result.status === 0, status: result.status, seconds };
+}
+
+function finish(passed, failed, problems) {
+  for (const problem of problems) console.error(`npm test: ${problem}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = problems.length > 0 || failed > 0 ? 1 : 0;
+}
+
+function main() {
+  const build = run(npm, ['run', '--silent', 'build']);
+  if (!build.ok) return finish(0, 0, [`the build failed (${build.why ?? `exit ${build.status}`})`]);
+
+  rmSync(report, { force: true });
+  mkdirSync(dirname(report), { recursive: true });
+  const vitest = run(npx, [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ]);
+
+  if (!existsSync(report)) {
+    return finish(0, 0, [
+      `Vitest wrote no report (${vitest.why ?? `exit ${vitest.status}`}): no test ran`,
+    ]);
+  }
+
+  let results;
+  try {
+    results = JSON.parse(readFileSync(report, 'utf8'));
+  } catch (error) {
+    return finish(0, 0, [`the Vitest report ${report} is unreadable: ${error.message}`]);
+  }
+
+  const files = Array.isArray(results.testResults) ? results.testResults : [];
+  let passed = 0;
+  let failed = 0;
+  const brokenFiles = [];
+  for (const file of files) {
+    const assertions = Array.isArray(file.assertionResults) ? file.assertionResults : [];
+    passed += assertions.filter((a) => a.status === 'passed').length;
+    const failedHere = assertions.filter((a) => a.status === 'failed').length;
+    failed += failedHere;
+    // A file that fails before its tests run (an import error, a throwing hook) reports no
+    // failed test; count it as one failure so the closing line cannot read "0 failed".
+    if (file.status === 'failed' && failedHere === 0) {
+      failed += 1;
+      brokenFiles.push(`${file.name}: ${(file.message || 'failed').split('\n')[0]}`);
+    }
+  }
+
+  const problems = brokenFiles.map((b) => `test file failed outside its tests: ${b}`);
+  if (passed + failed === 0) problems.push('no test ran');
+  if (!vitest.ok && failed === 0) {
+    problems.push(
+      `Vitest failed although no test did (${vitest.why ?? `exit ${vitest.status}`}): see its output above`,
+    );
+  }
+  console.error(`npm test: build ${build.seconds}s, vitest ${vitest.seconds ?? '?'}s`);
+  return finish(passed, failed, problems);
+}
+
+main();
