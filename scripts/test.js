@@ -84,7 +84,17 @@ function main() {
       `Vitest failed although no test did (${vitest.why ?? `exit ${vitest.status}`}): see its output above`,
     );
   }
-  console.error(`npm test: build ${build.seconds}s, vitest ${vitest.seconds ?? '?'}s`);
+  // Lint and formatting are part of the suite: a type-checked lint error is a defect like a
+  // failing test. Skipped when a path filter narrows the run (a developer's quick loop).
+  let checks = '';
+  if (process.argv.length <= 2) {
+    const lint = run(npx, ['eslint', '.', '--max-warnings', '0']);
+    if (!lint.ok) problems.push(`eslint found problems (${lint.why ?? `exit ${lint.status}`}): see above`);
+    const format = run(npx, ['prettier', '--check', '.', '--log-level', 'warn']);
+    if (!format.ok) problems.push(`prettier found unformatted files (run "npm run format"): see above`);
+    checks = `, eslint ${lint.seconds}s, prettier ${format.seconds}s`;
+  }
+  console.error(`npm test: build ${build.seconds}s, vitest ${vitest.seconds ?? '?'}s${checks}`);
   return finish(passed, failed, problems);
 }
 

@@ -30,6 +30,8 @@ function row(e: RecordedEvent): (string | number)[] {
 }
 
 const HEADERS = ['POSITION', 'RECORDED', 'STREAM', 'TYPE', 'ACTOR', 'DATA'];
+/** Wide enough for most ids, so followed rows line up with the header. */
+const FOLLOW_WIDTHS = [8, 24, 24, 16, 16];
 
 export function registerEventCommands(
   program: Command,
@@ -61,7 +63,7 @@ export function registerEventCommands(
         const print = (list: RecordedEvent[], header: boolean) => {
           if (options.json) for (const e of list) process.stdout.write(`${jsonLine(e)}\n`);
           else if (list.length > 0 || header) {
-            const text = table(HEADERS, list.map(row));
+            const text = table(HEADERS, list.map(row), options.follow ? FOLLOW_WIDTHS : []);
             process.stdout.write(`${header ? text : text.split('\n').slice(2).join('\n')}\n`);
           }
         };

@@ -1,8 +1,13 @@
 /** Plain-text tables for people; scripts use --json. */
-export function table(headers: string[], rows: (string | number)[][]): string {
+/** `minWidths` keeps columns aligned across separately printed rows (a `--follow` stream). */
+export function table(
+  headers: string[],
+  rows: (string | number)[][],
+  minWidths: number[] = [],
+): string {
   const cells = rows.map((r) => r.map(String));
   const widths = headers.map((h, i) =>
-    Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)),
+    Math.max(minWidths[i] ?? 0, h.length, ...cells.map((r) => (r[i] ?? '').length)),
   );
   const line = (r: string[]) =>
     r

@@ -1,0 +1,771 @@
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import {
+  executeOnStream,
+  SqliteEventStore,
+  type SchemaRegistry,
+  type Synchronous,
+} from '#libs/event-store';
+import { routeDecider, routeStream, type RouteContext, type RouteSpec } from '#libs/routing';
+import { findEventSchemasDir, loadSchemas } from '../apps/gateway/src/composition';
+import type { RebuildResult, RebuildTask } from './rebuild.child';
+import type { ReplayResult, ReplayTask } from './replay.child';
+import { runChild } from './support/child';
+import { parseBenchArgs, progress, type BenchOptions } from './support/cli';
+import {
+  formatNumber,
+  formatReport,
+  ratio,
+  reportJson,
+  type BenchReport,
+  type Figure,
+  type Target,
+} from './support/report';
+import {
+  benchRoute,
+  commandContext,
+  routeAdded,
+  routeChanged,
+  targetOf,
+  timeOrderedUuid,
+  toNewEvent,
+} from './support/routing-fixtures';
+import { withTempDir } from './support/temp-dir';
+
+/**
+ * `npm run bench:events`: what the event store sustains on this machine (durable appends, the
+ * command path, replay, projection rebuild, event-loop impact), each next to a baseline
+ * measured in the same run, with the targets of the issue marked PASS or MISS.
+ */
+
+const STREAMS = 1_000;
+const WRITERS = 64;
+const BATCH = 100;
+const LOG_ROUTES = 1_000;
+
+const TARGET = {
+  concurrentAppends: 20_000,
+  singleWriterAppends: 5_000,
+  commandShare: 0.5,
+  replayEventsPerSecond: 300_000,
+  replayRssMB: 150,
+  rebuildEventsPerSecond: 50_000,
+};
+
+interface Sizes {
+  warmupMs: number;
+  measureMs: number;
+  logEvents: number;
+}
+
+function sizesFor(options: BenchOptions): Sizes {
+  return options.quick
+    ? { warmupMs: 200, measureMs: 1_000, logEvents: 100_000 }
+    : { warmupMs: 500, measureMs: 3_000, logEvents: 1_000_000 };
+}
+
+interface Throughput {
+  /** Completed operations (appends, commands, transactions) per second. */
+  opsPerSecond: number;
+  /** Events (or rows) written per second. */
+  itemsPerSecond: number;
+}
+
+interface Window {
+  warmupMs: number;
+  measureMs: number;
+  onMeasureStart?: () => void;
+  onMeasureEnd?: () => void;
+}
+
+/**
+ * `writers` loops run `op` back to back until the window closes. Only operations that complete
+ * inside the measured part (after the warm-up) are counted; none starts after it closes.
+ */
+async function timeBoxed(
+  writers: number,
+  window: Window,
+  op: (writer: number, seq: number) => Promise<number>,
+): Promise<Throughput> {
+  const measureFrom = performance.now() + window.warmupMs;
+  const until = measureFrom + window.measureMs;
+  const startTimer = setTimeout(() => window.onMeasureStart?.(), window.warmupMs);
+  let ops = 0;
+  let items = 0;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, writer) => {
+      for (let seq = 0; performance.now() < until; seq++) {
+        const n = await op(writer, seq);
+        const now = performance.now();
+        if (now >= measureFrom && now <= until) {
+          ops += 1;
+          items += n;
+        }
+      }
+    }),
+  );
+  clearTimeout(startTimer);
+  window.onMeasureEnd?.();
+  const seconds = window.measureMs / 1000;
+  return { opsPerSecond: ops / seconds, itemsPerSecond: items / seconds };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baseline: bare better-sqlite3
+
+/** One (or `rowsPerTransaction`) INSERT per transaction into a plain table: no checks, no hash, no JSON. */
+async function bareInsert(
+  synchronous: Synchronous,
+  rowsPerTransaction: number,
+  sizes: Sizes,
+): Promise<Throughput> {
+  return withTempDir('bare', async (dir) => {
+    const db = new Database(join(dir, 'bare.db'));
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous}`);
+      db.exec(
+        'CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, data TEXT NOT NULL)',
+      );
+      const insert = db.prepare('INSERT INTO events (stream, data) VALUES (?, ?)');
+      const payload = JSON.stringify(routeChanged(benchRoute(1), targetOf(1, 1)).data);
+      const commit = db.transaction((seq: number) => {
+        for (let i = 0; i < rowsPerTransaction; i++) insert.run(`route-${seq % STREAMS}`, payload);
+      });
+      return await timeBoxed(1, sizes, async (_writer, seq) => {
+        commit(seq);
+        return rowsPerTransaction;
+      });
+    } finally {
+      db.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store and the command path
+
+interface RouteStream {
+  route: RouteSpec;
+  stream: string;
+  revision: bigint;
+  /** Changes made so far; picks the next target port. */
+  changes: number;
+}
+
+/** Creates `STREAMS` route streams (one RouteAdded each) with a throwaway fast store: setup, not measured. */
+async function seedRoutes(path: string, schemas: SchemaRegistry): Promise<RouteStream[]> {
+  const seeder = SqliteEventStore.open({ path, schemas, writer: 'inline', synchronous: 'NORMAL' });
+  try {
+    const routes = Array.from({ length: STREAMS }, (_, i) => benchRoute(i));
+    await Promise.all(
+      routes.map((route) =>
+        seeder.append(routeStream(route.routeId), [toNewEvent(routeAdded(route))], {
+          streamState: 'no_stream',
+        }),
+      ),
+    );
+    return routes.map((route) => ({
+      route,
+      stream: routeStream(route.routeId),
+      revision: 0n,
+      changes: 0,
+    }));
+  } finally {
+    await seeder.close();
+  }
+}
+
+/** Streams of one writer: writer `w` owns every stream `i` with `i % writers === w`, so no two writers collide. */
+function ownership(writers: number): number[][] {
+  return Array.from({ length: writers }, (_, w) =>
+    Array.from({ length: STREAMS }, (_, i) => i).filter((i) => i % writers === w),
+  );
+}
+
+type AppendMode = 'store' | 'command' | 'batch';
+
+interface StoreRun {
+  mode: AppendMode;
+  writers: number;
+  writer?: 'worker' | 'inline';
+  /** FULL unless said: NORMAL only to show how much of a figure the fsync accounts for. */
+  synchronous?: Synchronous;
+  /** Samples the main thread's event-loop delay during the measured window. */
+  eventLoop?: boolean;
+}
+
+/** Main-thread event-loop delay over a measured window. */
+interface Delay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+interface StoreRunResult extends Throughput {
+  delay?: Delay;
+}
+
+async function storeRun(
+  run: StoreRun,
+  schemas: SchemaRegistry,
+  sizes: Sizes,
+): Promise<StoreRunResult> {
+  return withTempDir(`${run.mode}-${run.writers}`, async (dir) => {
+    const path = join(dir, 'events.db');
+    const streams = await seedRoutes(path, schemas);
+    const store = SqliteEventStore.open({
+      path,
+      schemas,
+      synchronous: run.synchronous ?? 'FULL',
+      writer: run.writer ?? 'worker',
+    });
+    const owned = ownership(run.writers);
+    const pathOwners = new Map(streams.map((s) => [s.route.pathBase, s.route.routeId]));
+    const context: RouteContext = {
+      pathBaseOwner: (pathBase) => pathOwners.get(pathBase),
+      subdomainOwner: () => undefined,
+    };
+
+    const op = async (writer: number, seq: number): Promise<number> => {
+      const mine = owned[writer]!;
+      const index = mine[seq % mine.length]!;
+      const s = streams[index]!;
+      if (run.mode === 'command') {
+        s.changes += 1;
+        const result = await executeOnStream(
+          store,
+          s.stream,
+          routeDecider,
+          {
+            kind: 'PatchRoute',
+            routeId: s.route.routeId,
+            patch: { to: targetOf(index, s.changes) },
+          },
+          context,
+          commandContext(),
+        );
+        if (result.events.length !== 1)
+          throw new Error(`PatchRoute on ${s.stream} appended nothing`);
+        return 1;
+      }
+      const count = run.mode === 'batch' ? BATCH : 1;
+      const events = Array.from({ length: count }, () => {
+        s.changes += 1;
+        const event = routeChanged(s.route, targetOf(index, s.changes));
+        s.route = event.data.route;
+        return toNewEvent(event);
+      });
+      const result = await store.append(s.stream, events, { streamState: s.revision });
+      s.revision = result.nextExpectedRevision;
+      return count;
+    };
+
+    const histogram = monitorEventLoopDelay({ resolution: 1 });
+    try {
+      const throughput = await timeBoxed(
+        run.writers,
+        {
+          ...sizes,
+          ...(run.eventLoop
+            ? { onMeasureStart: () => histogram.enable(), onMeasureEnd: () => histogram.disable() }
+            : {}),
+        },
+        op,
+      );
+      return run.eventLoop ? { ...throughput, delay: delayOf(histogram) } : throughput;
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+function delayOf(h: ReturnType<typeof monitorEventLoopDelay>): Delay {
+  return { p50Ms: h.percentile(50) / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
+}
+
+async function idleDelay(sizes: Sizes): Promise<Delay> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  await new Promise((resolve) => setTimeout(resolve, sizes.measureMs));
+  histogram.disable();
+  return delayOf(histogram);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A large routing log for replay and rebuild
+
+/**
+ * `total` events over LOG_ROUTES routes: per route one RouteAdded, then RouteChanged events (a
+ * new target each), interleaved across routes in blocks of BATCH. Setup, not measured, so it
+ * takes the fastest honest path through the store: synchronous=NORMAL, 100 appends per
+ * transaction, time-ordered (v7) event ids so the unique id index grows at its end, and the
+ * worker writer with the next group prepared on the main thread while the previous one is
+ * written. Replay and rebuild never read the id index, so the id layout does not touch them.
+ */
+async function writeRoutingLog(
+  path: string,
+  schemas: SchemaRegistry,
+  total: number,
+): Promise<void> {
+  const store = SqliteEventStore.open({ path, schemas, writer: 'worker', synchronous: 'NORMAL' });
+  const perRoute = total / LOG_ROUTES;
+  const streams = Array.from({ length: LOG_ROUTES }, (_, i) => ({
+    index: i,
+    route: benchRoute(i),
+    revision: undefined as bigint | undefined,
+  }));
+  const metadata = commandContext();
+  const appendsPerGroup = 100;
+  const appendGroup = (done: number, from: number) =>
+    Promise.all(
+      streams.slice(from, from + appendsPerGroup).map(async (s) => {
+        const events = Array.from({ length: Math.min(BATCH, perRoute - done) }, (_, k) => {
+          const n = done + k;
+          if (n === 0) return toNewEvent(routeAdded(s.route), metadata, timeOrderedUuid());
+          const event = routeChanged(s.route, targetOf(s.index, n));
+          s.route = event.data.route;
+          return toNewEvent(event, metadata, timeOrderedUuid());
+        });
+        const result = await store.append(routeStream(s.route.routeId), events, {
+          streamState: s.revision ?? 'no_stream',
+        });
+        s.revision = result.nextExpectedRevision;
+      }),
+    );
+  // Two groups in flight: one being written while the next is prepared. A stream's next append
+  // comes LOG_ROUTES / appendsPerGroup groups later, long after its previous one completed.
+  const inFlight: Promise<unknown>[] = [];
+  try {
+    for (let done = 0; done < perRoute; done += BATCH) {
+      for (let from = 0; from < LOG_ROUTES; from += appendsPerGroup) {
+        inFlight.push(appendGroup(done, from));
+        await new Promise((resolve) => setImmediate(resolve));
+        if (inFlight.length >= 2) await inFlight.shift();
+      }
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await store.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+interface Measurements {
+  sizes: Sizes;
+  loadBefore: number[];
+  loadAfter: number[];
+  bareFull: Throughput;
+  bareFullAgain: Throughput;
+  bareNormal: Throughput;
+  bareFullBatch: Throughput;
+  store1: Throughput;
+  store1Inline: Throughput;
+  store64: Throughput;
+  store64Normal: Throughput;
+  command1: Throughput;
+  command64: Throughput;
+  batch1: Throughput;
+  batch64: Throughput;
+  idle: Delay;
+  loopWorker: StoreRunResult & { delay: Delay };
+  loopInline: StoreRunResult & { delay: Delay };
+  setupSeconds: number;
+  replay: ReplayResult;
+  replayBare: ReplayResult;
+  rebuild: RebuildResult;
+  rebuildBare: RebuildResult;
+}
+
+async function measure(options: BenchOptions): Promise<Measurements> {
+  const sizes = sizesFor(options);
+  const schemas = loadSchemas();
+  const schemasDir = findEventSchemasDir();
+  const loadBefore = loadavg();
+
+  progress('baseline: bare better-sqlite3 inserts');
+  const bareFull = await bareInsert('FULL', 1, sizes);
+  const bareNormal = await bareInsert('NORMAL', 1, sizes);
+  const bareFullBatch = await bareInsert('FULL', BATCH, sizes);
+
+  progress('durable single appends through the store');
+  const store1 = await storeRun({ mode: 'store', writers: 1 }, schemas, sizes);
+  const store1Inline = await storeRun(
+    { mode: 'store', writers: 1, writer: 'inline' },
+    schemas,
+    sizes,
+  );
+  const store64 = await storeRun({ mode: 'store', writers: WRITERS }, schemas, sizes);
+  const store64Normal = await storeRun(
+    { mode: 'store', writers: WRITERS, synchronous: 'NORMAL' },
+    schemas,
+    sizes,
+  );
+  progress('durable single appends through the command path');
+  const command1 = await storeRun({ mode: 'command', writers: 1 }, schemas, sizes);
+  const command64 = await storeRun({ mode: 'command', writers: WRITERS }, schemas, sizes);
+  progress('batched appends');
+  const batch1 = await storeRun({ mode: 'batch', writers: 1 }, schemas, sizes);
+  const batch64 = await storeRun({ mode: 'batch', writers: WRITERS }, schemas, sizes);
+  const bareFullAgain = await bareInsert('FULL', 1, sizes);
+
+  progress('event-loop delay: idle, worker writer, inline writer');
+  const idle = await idleDelay(sizes);
+  const loop = async (writer: 'worker' | 'inline') => {
+    const result = await storeRun(
+      { mode: 'store', writers: WRITERS, writer, eventLoop: true },
+      schemas,
+      sizes,
+    );
+    return { ...result, delay: result.delay! };
+  };
+  const loopWorker = await loop('worker');
+  const loopInline = await loop('inline');
+
+  const log = await withTempDir('log', async (dir) => {
+    const eventsPath = join(dir, 'events.db');
+    progress(`writing ${formatNumber(sizes.logEvents)} routing events (setup, not measured)`);
+    const started = performance.now();
+    await writeRoutingLog(eventsPath, schemas, sizes.logEvents);
+    const setupSeconds = (performance.now() - started) / 1000;
+    progress(`replaying (setup took ${formatNumber(setupSeconds, 1)} s)`);
+    const replay = (mode: ReplayTask['mode']) =>
+      runChild<ReplayResult>('replay.child', { mode, eventsPath, schemasDir } satisfies ReplayTask);
+    const replayStore = await replay('store');
+    const replayBare = await replay('bare');
+    progress('rebuilding the routing projection');
+    const rebuild = (mode: RebuildTask['mode']) =>
+      withTempDir(`rebuild-${mode}`, (readModels) =>
+        runChild<RebuildResult>('rebuild.child', {
+          mode,
+          eventsPath,
+          schemasDir,
+          readModelsPath: join(readModels, 'read-models.db'),
+        } satisfies RebuildTask),
+      );
+    const rebuildProjection = await rebuild('projection');
+    const rebuildBare = await rebuild('bare');
+    return {
+      setupSeconds,
+      replay: replayStore,
+      replayBare,
+      rebuild: rebuildProjection,
+      rebuildBare,
+    };
+  });
+
+  for (const [name, result] of [
+    ['replay', log.replay],
+    ['bare replay', log.replayBare],
+    ['rebuild', log.rebuild],
+    ['bare rebuild', log.rebuildBare],
+  ] as const) {
+    if (result.events !== sizes.logEvents)
+      throw new Error(`${name} saw ${result.events} events, expected ${sizes.logEvents}`);
+  }
+  for (const result of [log.rebuild, log.rebuildBare])
+    if (result.routes !== LOG_ROUTES)
+      throw new Error(`a rebuild produced ${result.routes} routes, expected ${LOG_ROUTES}`);
+
+  return {
+    sizes,
+    loadBefore,
+    loadAfter: loadavg(),
+    bareFull,
+    bareFullAgain,
+    bareNormal,
+    bareFullBatch,
+    store1,
+    store1Inline,
+    store64,
+    store64Normal,
+    command1,
+    command64,
+    batch1,
+    batch64,
+    idle,
+    loopWorker,
+    loopInline,
+    ...log,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+const perSecond = (n: number) => `${formatNumber(n)}/s`;
+const rate = (r: { events: number; seconds: number }) => r.events / r.seconds;
+
+function method(m: Measurements): string[] {
+  const { sizes } = m;
+  const load = (l: number[]) => l.map((x) => formatNumber(x, 2)).join(' / ');
+  return [
+    `machine load (1/5/15-min load average over ${cpus().length} CPUs): ${load(m.loadBefore)} at start, ${load(m.loadAfter)} at end; other processes on this machine share its disk and cores, so figures move between runs`,
+    `every append measurement opens a fresh data dir under ${tmpdir()}, removed afterwards; the ${formatNumber(sizes.logEvents)}-event log is written once into its own fresh dir and read (read-only) by the replay and rebuild children, each rebuild writing its read models to a fresh dir of its own`,
+    `append throughput is time-boxed: ${formatNumber(sizes.warmupMs)} ms warm-up, then ${formatNumber(sizes.measureMs / 1000, 1)} s measured; a figure counts the operations completed inside the measured window`,
+    'durable = journal_mode=WAL, synchronous=FULL (an fsync per commit); the store uses its default worker-thread writer unless "inline" is said',
+    `single appends: 1 RouteChanged event (random v4 id) per append with its expected revision, over ${formatNumber(STREAMS)} route streams created beforehand (1 RouteAdded each); each of N writers owns the streams i % N = w and awaits each append before its next (no conflicts)`,
+    'command path: executeOnStream(routeDecider, PatchRoute { to }) on the same streams: read the stream, fold, decide (validation; uniqueness against an in-memory owner map), append with the revision read',
+    `batched: ${BATCH} RouteChanged events per append, same streams and writers`,
+    `baseline, same run: bare better-sqlite3 INSERT of the same RouteChanged JSON into a 3-column table, 1 row per transaction (and ${BATCH} rows per transaction for batches), no checks, no hash; "x bare FULL" divides by the first 1-row FULL figure, which is re-measured after the append runs to show drift`,
+    `replay and rebuild read ${formatNumber(sizes.logEvents)} events over ${formatNumber(LOG_ROUTES)} routes (1 RouteAdded, then RouteChanged with a new target each), each validated by the store against event-schemas/routing; written with synchronous=NORMAL, ${BATCH} events per append, 100 appends per transaction, time-ordered (v7) ids, worker writer with the next group prepared while one is written (setup, ${formatNumber(m.setupSeconds, 1)} s, not measured)`,
+    'replay = for await (store.readAll()) in a child process that loads only the event-store library; peak RSS = process.resourceUsage().maxRSS of that child (its whole life); bare replay runs the same paged SELECT with better-sqlite3 and leaves rows unparsed',
+    'rebuild = rebuildProjection(routing) on a ReadModelDatabase opened with readModelContributions(), in a child process, timing rebuildProjection alone; bare rebuild runs the same upserts through prepared better-sqlite3 statements on raw rows, in one transaction',
+    `event loop: perf_hooks.monitorEventLoopDelay({ resolution: 1 }) on the main thread over the measured window while ${WRITERS} writers append durably; figures include the 1 ms sampling interval, so an idle loop reads about 1 ms`,
+  ];
+}
+
+function buildReport(options: BenchOptions, m: Measurements): BenchReport {
+  const full = 'bare FULL';
+  const toBare = (value: number) => ({ value: ratio(value, m.bareFull.opsPerSecond), to: full });
+  const appends = (key: string, label: string, r: Throughput, target?: Target): Figure => ({
+    key,
+    label,
+    value: r.opsPerSecond,
+    unit: 'appends/s',
+    ratio: toBare(r.opsPerSecond),
+    ...(target ? { target } : {}),
+  });
+  const commandTarget = (command: Throughput, store: Throughput): Target => ({
+    text: `≥ ${TARGET.commandShare}x store (${perSecond(store.opsPerSecond * TARGET.commandShare)}); is ${formatNumber(ratio(command.opsPerSecond, store.opsPerSecond), 2)}x`,
+    pass: command.opsPerSecond >= store.opsPerSecond * TARGET.commandShare,
+  });
+  const batched = (key: string, label: string, r: Throughput): Figure => ({
+    key,
+    label,
+    value: r.itemsPerSecond,
+    unit: 'events/s',
+    ratio: {
+      value: ratio(r.itemsPerSecond, m.bareFullBatch.itemsPerSecond),
+      to: `bare ${BATCH}/txn`,
+    },
+    detail: `${perSecond(r.opsPerSecond)} appends of ${BATCH}`,
+  });
+  const delay = (key: string, label: string, d: Delay, r?: Throughput): Figure => ({
+    key,
+    label,
+    value: d.p99Ms,
+    decimals: 2,
+    unit: 'ms p99',
+    ratio: { value: ratio(d.p99Ms, m.idle.p99Ms), to: 'idle p99' },
+    detail: `p50 ${formatNumber(d.p50Ms, 2)} ms, max ${formatNumber(d.maxMs, 1)} ms${
+      r ? `, while appending ${perSecond(r.opsPerSecond)}` : ''
+    }`,
+  });
+  const events = formatNumber(m.sizes.logEvents);
+  const replayRate = rate(m.replay);
+  const rebuildRate = rate(m.rebuild);
+
+  const report: BenchReport = {
+    name: 'events',
+    title: 'Nekzus event store benchmark (bench/events.bench.ts)',
+    quick: options.quick,
+    method: method(m),
+    sections: [
+      {
+        title: 'Baseline: bare better-sqlite3 (no checks, no hash)',
+        figures: [
+          {
+            key: 'bare.full',
+            label: 'insert, FULL, 1 row/txn',
+            value: m.bareFull.opsPerSecond,
+            unit: 'rows/s',
+            detail: `~${formatNumber(1000 / m.bareFull.opsPerSecond, 2)} ms per durable commit`,
+          },
+          {
+            key: 'bare.fullAgain',
+            label: 'insert, FULL, 1 row/txn (re-run)',
+            value: m.bareFullAgain.opsPerSecond,
+            unit: 'rows/s',
+            ratio: toBare(m.bareFullAgain.opsPerSecond),
+          },
+          {
+            key: 'bare.normal',
+            label: 'insert, NORMAL, 1 row/txn',
+            value: m.bareNormal.opsPerSecond,
+            unit: 'rows/s',
+            ratio: toBare(m.bareNormal.opsPerSecond),
+          },
+          {
+            key: 'bare.fullBatch',
+            label: `insert, FULL, ${BATCH} rows/txn`,
+            value: m.bareFullBatch.itemsPerSecond,
+            unit: 'rows/s',
+            detail: `${perSecond(m.bareFullBatch.opsPerSecond)} transactions`,
+          },
+        ],
+      },
+      {
+        title: `Durable single appends (synchronous=FULL, 1 event/append, ${formatNumber(STREAMS)} streams)`,
+        figures: [
+          appends('store.single.1', 'store, 1 writer', m.store1, {
+            text: `≥ ${perSecond(TARGET.singleWriterAppends)}`,
+            pass: m.store1.opsPerSecond >= TARGET.singleWriterAppends,
+          }),
+          {
+            ...appends('store.single.1.inline', 'store, 1 writer, inline writer', m.store1Inline),
+            detail: `${formatNumber(ratio(m.store1.opsPerSecond, m.store1Inline.opsPerSecond), 2)}x: what the worker round trip leaves of the inline figure`,
+          },
+          appends(`store.single.${WRITERS}`, `store, ${WRITERS} writers`, m.store64, {
+            text: `≥ ${perSecond(TARGET.concurrentAppends)}`,
+            pass: m.store64.opsPerSecond >= TARGET.concurrentAppends,
+          }),
+          {
+            ...appends(
+              `store.single.${WRITERS}.normal`,
+              `store, ${WRITERS} writers, synchronous=NORMAL`,
+              m.store64Normal,
+            ),
+            detail: `not durable, no fsync per commit: FULL reaches ${formatNumber(ratio(m.store64.opsPerSecond, m.store64Normal.opsPerSecond), 2)}x of it`,
+          },
+          appends(
+            'command.single.1',
+            'command path, 1 writer',
+            m.command1,
+            commandTarget(m.command1, m.store1),
+          ),
+          appends(
+            `command.single.${WRITERS}`,
+            `command path, ${WRITERS} writers`,
+            m.command64,
+            commandTarget(m.command64, m.store64),
+          ),
+        ],
+      },
+      {
+        title: `Batched appends (synchronous=FULL, ${BATCH} events/append)`,
+        figures: [
+          batched('store.batch.1', 'store, 1 writer', m.batch1),
+          batched(`store.batch.${WRITERS}`, `store, ${WRITERS} writers`, m.batch64),
+        ],
+      },
+      {
+        title: `Main-thread event-loop delay while ${WRITERS} writers append durably`,
+        figures: [
+          delay('eventLoop.idle', 'idle (no load)', m.idle),
+          delay('eventLoop.worker', 'worker writer (default)', m.loopWorker.delay, m.loopWorker),
+          delay('eventLoop.inline', 'inline writer', m.loopInline.delay, m.loopInline),
+        ],
+      },
+      {
+        title: `Replay of ${events} events (store.readAll, child process)`,
+        figures: [
+          {
+            key: 'replay.store',
+            label: 'store.readAll()',
+            value: replayRate,
+            unit: 'events/s',
+            ratio: { value: ratio(replayRate, rate(m.replayBare)), to: 'bare replay' },
+            target: {
+              text: `≥ ${perSecond(TARGET.replayEventsPerSecond)}`,
+              pass: replayRate >= TARGET.replayEventsPerSecond,
+            },
+            detail: `${formatNumber(m.replay.seconds, 2)} s; the event loop was blocked up to ${formatNumber(m.replay.longestBlockMs)} ms at a stretch`,
+          },
+          {
+            key: 'replay.peakRss',
+            label: 'store.readAll(), peak RSS',
+            value: m.replay.peakRssMB,
+            unit: 'MB',
+            ratio: { value: ratio(m.replay.peakRssMB, m.replayBare.peakRssMB), to: 'bare replay' },
+            target: {
+              text: `< ${TARGET.replayRssMB} MB`,
+              pass: m.replay.peakRssMB < TARGET.replayRssMB,
+            },
+            detail: `${formatNumber(m.replay.rssBeforeMB)} MB before the replay started`,
+          },
+          {
+            key: 'replay.bare',
+            label: 'bare better-sqlite3 pages',
+            value: rate(m.replayBare),
+            unit: 'events/s',
+            detail: `${formatNumber(m.replayBare.seconds, 2)} s, peak RSS ${formatNumber(m.replayBare.peakRssMB)} MB`,
+          },
+        ],
+      },
+      {
+        title: `Projection rebuild of ${events} events (routing read model, child process)`,
+        figures: [
+          {
+            key: 'rebuild.projection',
+            label: 'rebuildProjection(routing)',
+            value: rebuildRate,
+            unit: 'events/s',
+            ratio: { value: ratio(rebuildRate, rate(m.rebuildBare)), to: 'bare rebuild' },
+            target: {
+              text: `≥ ${perSecond(TARGET.rebuildEventsPerSecond)}`,
+              pass: rebuildRate >= TARGET.rebuildEventsPerSecond,
+            },
+            detail: `${formatNumber(m.rebuild.seconds, 2)} s, peak RSS ${formatNumber(m.rebuild.peakRssMB)} MB, event loop blocked up to ${formatNumber(m.rebuild.longestBlockMs)} ms at a stretch`,
+          },
+          {
+            key: 'rebuild.bare',
+            label: 'bare better-sqlite3 upserts',
+            value: rate(m.rebuildBare),
+            unit: 'events/s',
+            detail: `${formatNumber(m.rebuildBare.seconds, 2)} s, peak RSS ${formatNumber(m.rebuildBare.peakRssMB)} MB`,
+          },
+        ],
+      },
+    ],
+    findings: findings(m),
+  };
+  return report;
+}
+
+/** Observations that follow from this run's figures alone, so they hold whatever the machine. */
+function findings(m: Measurements): string[] {
+  const out: string[] = [];
+  const bare = m.bareFull.opsPerSecond;
+  if (m.store1.opsPerSecond < TARGET.singleWriterAppends && bare < TARGET.singleWriterAppends)
+    out.push(
+      `1 writer: a writer that awaits each durable append pays one fsync'd commit per append, so the bare FULL insert (${perSecond(bare)}) is this disk's ceiling for it; ${perSecond(TARGET.singleWriterAppends)} needs a durable commit under ${formatNumber(1000 / TARGET.singleWriterAppends, 2)} ms, this disk takes ~${formatNumber(1000 / bare, 2)} ms. The store reaches ${formatNumber(ratio(m.store1.opsPerSecond, bare), 2)}x of the ceiling with the worker writer, ${formatNumber(ratio(m.store1Inline.opsPerSecond, bare), 2)}x inline.`,
+    );
+  if (m.store64.opsPerSecond < TARGET.concurrentAppends) {
+    const perGroup = 1000 / (m.store64.opsPerSecond / WRITERS);
+    out.push(
+      `${WRITERS} writers: group commit puts up to ${WRITERS} appends in one durable commit, and a bare durable commit takes ~${formatNumber(1000 / bare, 2)} ms, yet a round of ${WRITERS} appends took ~${formatNumber(perGroup, 1)} ms; without the fsync (synchronous=NORMAL) the store reaches ${perSecond(m.store64Normal.opsPerSecond)}, so the limit is the per-append work on the main thread and in the writer, not the disk's flush.`,
+    );
+  }
+  const replayRate = rate(m.replay);
+  const bareReplay = rate(m.replayBare);
+  if (replayRate < TARGET.replayEventsPerSecond)
+    out.push(
+      `replay: reading the rows alone (bare) runs at ${perSecond(bareReplay)}${bareReplay < TARGET.replayEventsPerSecond ? ', already under the target' : ''}; turning them into RecordedEvents costs ${formatNumber(1e6 / replayRate - 1e6 / bareReplay, 1)} µs per event more.`,
+    );
+  const rebuildRate = rate(m.rebuild);
+  if (rebuildRate < TARGET.rebuildEventsPerSecond)
+    out.push(
+      `rebuild: of ${formatNumber(1e6 / rebuildRate, 1)} µs per event, reading through readAll accounts for ~${formatNumber(1e6 / replayRate, 1)} µs (replay figure); the rest, ~${formatNumber(1e6 / rebuildRate - 1e6 / replayRate, 1)} µs, is RoutingProjection.apply and its UPDATE through TypeORM's manager.query (bare upserts: ${formatNumber(1e6 / rate(m.rebuildBare), 1)} µs per event, their own read included).`,
+    );
+  if (m.replay.longestBlockMs >= 0.9 * m.replay.seconds * 1000)
+    out.push(
+      `replay: for await over store.readAll() never gave the event loop a turn in ${formatNumber(m.replay.seconds, 1)} s (longest block ${formatNumber(m.replay.longestBlockMs)} ms): its pages are synchronous reads and its yields only microtasks, so a process that replays or catches up a subscription serves nothing else meanwhile.`,
+    );
+  return out;
+}
+
+export async function runEventsBench(options: BenchOptions): Promise<BenchReport> {
+  return buildReport(options, await measure(options));
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchArgs(process.argv.slice(2));
+  const report = await runEventsBench(options);
+  process.stdout.write(
+    options.json ? `${JSON.stringify(reportJson(report), null, 2)}\n` : formatReport(report),
+  );
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}

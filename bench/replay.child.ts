@@ -1,0 +1,99 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { SchemaRegistry, SqliteEventStore } from '#libs/event-store';
+import { childResult, childTask, peakRssMB, rssMB } from './support/child';
+
+/**
+ * Replays a whole events file in a process of its own: `store` through SqliteEventStore.readAll
+ * (paging, JSON parsing, upcasting check, RecordedEvent objects), `bare` as the same pages of
+ * raw better-sqlite3 rows with no parsing: the floor any replay of this file pays.
+ */
+export interface ReplayTask {
+  mode: 'store' | 'bare';
+  eventsPath: string;
+  schemasDir: string;
+}
+
+/** SqliteEventStore's default page size. */
+const PAGE = 1000;
+
+export interface ReplayResult {
+  events: number;
+  seconds: number;
+  rssBeforeMB: number;
+  peakRssMB: number;
+  /** Longest time the event loop could not run a timer during the replay. */
+  longestBlockMs: number;
+}
+
+async function replayStore(task: ReplayTask): Promise<number> {
+  const store = SqliteEventStore.open({
+    path: task.eventsPath,
+    schemas: SchemaRegistry.fromDirectory(task.schemasDir),
+    readonly: true,
+  });
+  let events = 0;
+  let last = 0n;
+  try {
+    for await (const event of store.readAll()) {
+      if (event.position <= last) throw new Error(`position ${event.position} out of order`);
+      last = event.position;
+      events += 1;
+    }
+  } finally {
+    await store.close();
+  }
+  return events;
+}
+
+/** The query readAll pages with (same columns, same page size), rows left as they come. */
+function replayBare(task: ReplayTask): number {
+  const db = new Database(task.eventsPath, { readonly: true, fileMustExist: true });
+  let events = 0;
+  try {
+    const page = db
+      .prepare(
+        'SELECT position, id, stream, revision, type, schema_version, data, metadata, recorded_at FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?',
+      )
+      .raw(true);
+    for (let cursor = 0; ;) {
+      const rows = page.all(cursor, PAGE) as [number, ...unknown[]][];
+      events += rows.length;
+      if (rows.length < PAGE) break;
+      cursor = rows[rows.length - 1]![0] + 1;
+    }
+  } finally {
+    db.close();
+  }
+  return events;
+}
+
+async function main(): Promise<void> {
+  const task = childTask<ReplayTask>();
+  const rssBeforeMB = rssMB();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  // The histogram's first tick only sets its reference point: let it happen before the work.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const started = performance.now();
+  const events = task.mode === 'store' ? await replayStore(task) : replayBare(task);
+  const seconds = (performance.now() - started) / 1000;
+  // A replay that never yields to the event loop is only seen by the next timer tick.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  delay.disable();
+  const result: ReplayResult = {
+    events,
+    seconds,
+    rssBeforeMB,
+    peakRssMB: peakRssMB(),
+    longestBlockMs: delay.max / 1e6,
+  };
+  childResult(result);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
