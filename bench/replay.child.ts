@@ -9,7 +9,8 @@ import { childResult, childTask, peakRssMB, rssMB } from './support/child';
  * raw better-sqlite3 rows with no parsing: the floor any replay of this file pays.
  */
 export interface ReplayTask {
-  mode: 'store' | 'bare';
+  /** `store-data` also reads every event's data and metadata, as a projection applying every event does. */
+  mode: 'store' | 'store-data' | 'bare';
   eventsPath: string;
   schemasDir: string;
 }
@@ -39,6 +40,11 @@ async function replayStore(task: ReplayTask): Promise<number> {
       if (event.position <= last) throw new Error(`position ${event.position} out of order`);
       last = event.position;
       events += 1;
+      if (
+        task.mode === 'store-data' &&
+        (event.data === undefined || event.metadata.actor === undefined)
+      )
+        throw new Error(`event ${event.position} has no data or actor`);
     }
   } finally {
     await store.close();
@@ -76,7 +82,7 @@ async function main(): Promise<void> {
   // The histogram's first tick only sets its reference point: let it happen before the work.
   await new Promise((resolve) => setTimeout(resolve, 5));
   const started = performance.now();
-  const events = task.mode === 'store' ? await replayStore(task) : replayBare(task);
+  const events = task.mode === 'bare' ? replayBare(task) : await replayStore(task);
   const seconds = (performance.now() - started) / 1000;
   // A replay that never yields to the event loop is only seen by the next timer tick.
   await new Promise((resolve) => setTimeout(resolve, 5));

@@ -89,9 +89,11 @@ function main() {
   let checks = '';
   if (process.argv.length <= 2) {
     const lint = run(npx, ['eslint', '.', '--max-warnings', '0']);
-    if (!lint.ok) problems.push(`eslint found problems (${lint.why ?? `exit ${lint.status}`}): see above`);
+    if (!lint.ok)
+      problems.push(`eslint found problems (${lint.why ?? `exit ${lint.status}`}): see above`);
     const format = run(npx, ['prettier', '--check', '.', '--log-level', 'warn']);
-    if (!format.ok) problems.push(`prettier found unformatted files (run "npm run format"): see above`);
+    if (!format.ok)
+      problems.push(`prettier found unformatted files (run "npm run format"): see above`);
     checks = `, eslint ${lint.seconds}s, prettier ${format.seconds}s`;
   }
   console.error(`npm test: build ${build.seconds}s, vitest ${vitest.seconds ?? '?'}s${checks}`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '#libs/event-store';
 import type { EventMetadata, NewEvent } from '#libs/event-store';
 import type { CommandContext } from '#libs/kernel';
 import {
@@ -51,7 +52,7 @@ export function commandContext(): CommandContext {
 export function toNewEvent(
   event: RouteAdded | RouteChanged,
   metadata?: EventMetadata,
-  id: string = randomUUID(),
+  id: string = uuidv7(),
 ): NewEvent {
   return {
     id,
@@ -59,25 +60,4 @@ export function toNewEvent(
     data: event.data,
     metadata: metadata ?? { correlationId: randomUUID(), actor: { kind: 'admin', id: 'bench' } },
   };
-}
-
-let lastMs = 0;
-let sequence = 0;
-
-/**
- * A UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter within the millisecond,
- * then random bits. Ids made one after the other sort in the order they were made.
- */
-export function timeOrderedUuid(): string {
-  const now = Date.now();
-  if (now > lastMs) {
-    lastMs = now;
-    sequence = 0;
-  } else if (++sequence > 0xfff) {
-    lastMs += 1;
-    sequence = 0;
-  }
-  const time = lastMs.toString(16).padStart(12, '0');
-  const random = randomUUID();
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${sequence.toString(16).padStart(3, '0')}-${random.slice(19)}`;
 }

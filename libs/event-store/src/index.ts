@@ -1,8 +1,8 @@
 export * from './event-store.port';
 export * from './errors';
-export * from './canonical-json';
 export * from './schema-registry';
 export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
 export { verifyChain, type ChainReport } from './sqlite/verify-chain';
 export { GENESIS_HASH, type Synchronous } from './sqlite/sqlite-schema';
 export * from './stream-command';
+export * from './uuid';

@@ -7,7 +7,10 @@ import { EventSchemaViolation } from './errors';
 export type Upcaster = (data: unknown) => unknown;
 
 interface Entry {
-  validate: ValidateFunction;
+  /** Stops at the first error: the cheap check every append pays. */
+  check: ValidateFunction;
+  /** Collects every error, only run to describe an event that failed `check`. */
+  explain: ValidateFunction;
 }
 
 const SCHEMA_FILE = /^([A-Z][A-Za-z0-9]+)\.v([1-9][0-9]*)\.schema\.json$/;
@@ -19,13 +22,17 @@ const SCHEMA_FILE = /^([A-Z][A-Za-z0-9]+)\.v([1-9][0-9]*)\.schema\.json$/;
  */
 export class SchemaRegistry {
   private readonly ajv: Ajv;
+  private readonly ajvFirstError: Ajv;
+  private readonly latest = new Map<string, number>();
   private readonly schemas = new Map<string, Map<number, Entry>>();
   private readonly upcasters = new Map<string, Map<number, Upcaster>>();
   private readonly metadataValidator: ValidateFunction;
 
   constructor() {
     this.ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    this.ajvFirstError = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
     addFormats(this.ajv);
+    addFormats(this.ajvFirstError);
     this.metadataValidator = this.ajv.compile(METADATA_SCHEMA);
   }
 
@@ -55,7 +62,11 @@ export class SchemaRegistry {
     let versions = this.schemas.get(type);
     if (!versions) this.schemas.set(type, (versions = new Map<number, Entry>()));
     if (versions.has(version)) throw new Error(`schema ${type} v${version} registered twice`);
-    versions.set(version, { validate: this.ajv.compile(schema) });
+    versions.set(version, {
+      check: this.ajvFirstError.compile(schema),
+      explain: this.ajv.compile(schema),
+    });
+    this.latest.set(type, Math.max(version, this.latest.get(type) ?? 0));
     return this;
   }
 
@@ -72,9 +83,7 @@ export class SchemaRegistry {
   }
 
   latestVersion(type: string): number | undefined {
-    const versions = this.schemas.get(type);
-    if (!versions) return undefined;
-    return Math.max(...versions.keys());
+    return this.latest.get(type);
   }
 
   /** Throws EventSchemaViolation when the event cannot be stored as given. */
@@ -86,8 +95,9 @@ export class SchemaRegistry {
         known ? `no schema for version ${version}` : `unknown event type "${type}"`,
       ]);
     }
+    if (entry.check(data) && this.metadataValidator(metadata)) return;
     const problems: string[] = [];
-    if (!entry.validate(data)) problems.push(...describe('data', entry.validate.errors));
+    if (!entry.explain(data)) problems.push(...describe('data', entry.explain.errors));
     if (!this.metadataValidator(metadata))
       problems.push(...describe('metadata', this.metadataValidator.errors));
     if (problems.length > 0) throw new EventSchemaViolation(type, version, problems);

@@ -1,13 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import {
-  fold,
-  DomainError,
-  type CommandContext,
-  type Decider,
-  type DomainEvent,
-} from '#libs/kernel';
+import { DomainError, type CommandContext, type Decider, type DomainEvent } from '#libs/kernel';
 import { WrongExpectedVersion } from './errors';
 import type { EventStore, NewEvent } from './event-store.port';
+import { uuidv7 } from './uuid';
 
 export interface StreamCommandResult<E extends DomainEvent> {
   events: E[];
@@ -26,6 +20,55 @@ export class ConcurrencyConflict extends DomainError {
 }
 
 /**
+ * Folded states of recently used streams, so a command reads only the events appended since
+ * (from the cached revision on), not the whole stream. Entries are prefixes of the stream and
+ * never wrong, only possibly behind; the least recently used go first.
+ */
+export class StreamStateCache<S> {
+  private readonly entries = new Map<string, { revision: bigint; state: S }>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  get(stream: string): { revision: bigint; state: S } | undefined {
+    const entry = this.entries.get(stream);
+    if (entry) {
+      this.entries.delete(stream);
+      this.entries.set(stream, entry);
+    }
+    return entry;
+  }
+
+  set(stream: string, revision: bigint, state: S): void {
+    this.entries.delete(stream);
+    this.entries.set(stream, { revision, state });
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}
+
+/** Folds a stream into state, starting from the cached state when there is one. */
+export async function loadStream<E extends DomainEvent, S>(
+  store: EventStore,
+  stream: string,
+  decider: Pick<Decider<never, E, S, never>, 'initialState' | 'evolve'>,
+  cache?: StreamStateCache<S>,
+): Promise<{ state: S; revision: bigint | undefined }> {
+  const cached = cache?.get(stream);
+  let state = cached ? cached.state : decider.initialState();
+  let revision = cached?.revision;
+  const from = revision === undefined ? 'start' : revision + 1n;
+  for await (const recorded of store.readStream(stream, { from })) {
+    state = decider.evolve(state, { type: recorded.type, data: recorded.data } as E);
+    revision = recorded.revision;
+  }
+  if (cache && revision !== undefined && revision !== cached?.revision)
+    cache.set(stream, revision, state);
+  return { state, revision };
+}
+
+/**
  * The write path of a stream: load, fold, decide, append with the revision that was read.
  * When another writer got there first the whole cycle runs again (bounded), then the caller
  * gets a 409.
@@ -37,18 +80,13 @@ export async function executeOnStream<C, E extends DomainEvent, S, X>(
   command: C,
   context: X,
   ctx: CommandContext,
-  options: { maxAttempts?: number; newId?: () => string } = {},
+  options: { maxAttempts?: number; newId?: () => string; cache?: StreamStateCache<S> } = {},
 ): Promise<StreamCommandResult<E>> {
   const attempts = options.maxAttempts ?? 4;
-  const newId = options.newId ?? randomUUID;
+  const newId = options.newId ?? (() => uuidv7());
   for (let attempt = 1; ; attempt++) {
-    const history: E[] = [];
-    let revision: bigint | undefined;
-    for await (const recorded of store.readStream(stream)) {
-      history.push({ type: recorded.type, data: recorded.data } as E);
-      revision = recorded.revision;
-    }
-    const events = decider.decide(command, fold(decider, history), context);
+    const { state, revision } = await loadStream(store, stream, decider, options.cache);
+    const events = decider.decide(command, state, context);
     if (events.length === 0) return { events, position: undefined };
     const metadata = {
       correlationId: ctx.correlationId,
@@ -66,6 +104,11 @@ export async function executeOnStream<C, E extends DomainEvent, S, X>(
       const result = await store.append(stream, toAppend, {
         streamState: revision === undefined ? 'no_stream' : revision,
       });
+      if (options.cache) {
+        let next = state;
+        for (const e of events) next = decider.evolve(next, e);
+        options.cache.set(stream, result.nextExpectedRevision, next);
+      }
       return { events, position: result.position };
     } catch (error) {
       if (!(error instanceof WrongExpectedVersion)) throw error;

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../canonical-json';
 
 export interface ChainedRow {
   position: number | bigint;
@@ -15,18 +14,28 @@ export interface ChainedRow {
   recordedAt: string;
 }
 
-/** SHA-256 over the previous hash and the event's canonical form; any edit, insertion, deletion or reordering breaks the chain. */
+/**
+ * SHA-256 over the previous hash and every stored column of the event; any edit, insertion,
+ * deletion or reordering breaks the chain. Each field is length-prefixed, so no two different
+ * events share an input, and the stored JSON text is hashed as it is (no re-encoding, which
+ * would cost more than the hash itself).
+ */
 export function chainHash(prevHash: string, row: ChainedRow): string {
-  const canonical = canonicalJson({
-    position: String(row.position),
-    id: row.id,
-    stream: row.stream,
-    revision: String(row.revision),
-    type: row.type,
-    schemaVersion: row.schemaVersion,
-    data: row.data,
-    metadata: row.metadata,
-    recordedAt: row.recordedAt,
-  });
-  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+  const hash = createHash('sha256');
+  hash.update(prevHash);
+  for (const field of [
+    String(row.position),
+    row.id,
+    row.stream,
+    String(row.revision),
+    row.type,
+    String(row.schemaVersion),
+    row.recordedAt,
+    row.metadata,
+    row.data,
+  ]) {
+    hash.update(`\n${field.length}:`);
+    hash.update(field);
+  }
+  return hash.digest('hex');
 }

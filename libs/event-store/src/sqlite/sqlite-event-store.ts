@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { canonicalJson } from '../canonical-json';
 import {
   DuplicateEventId,
   EventSchemaViolation,
@@ -13,7 +12,6 @@ import type {
   AppendOptions,
   AppendResult,
   EventFilter,
-  EventMetadata,
   EventStore,
   NewEvent,
   ReadAllOptions,
@@ -25,6 +23,7 @@ import type {
 } from '../event-store.port';
 import type { SchemaRegistry } from '../schema-registry';
 import { HeadWatcher } from './head-watcher';
+import { StoredEvent } from './stored-event';
 import { applyPragmas, ensureSchema, type Synchronous } from './sqlite-schema';
 import {
   SqliteEventWriter,
@@ -138,6 +137,7 @@ export class SqliteEventStore implements EventStore {
       const rows = stmt.all(stream, cursor, limit) as Row[];
       for (const row of rows) yield this.toRecorded(row);
       if (rows.length < limit) return;
+      await nextTurn();
       remaining -= rows.length;
       const last = rows[rows.length - 1]!;
       cursor = backwards ? last[3] - 1 : last[3] + 1;
@@ -156,6 +156,7 @@ export class SqliteEventStore implements EventStore {
       const rows = page(cursor, Math.min(this.pageSize, remaining));
       for (const row of rows) yield this.toRecorded(row);
       if (rows.length < Math.min(this.pageSize, remaining)) return;
+      await nextTurn();
       remaining -= rows.length;
       const last = rows[rows.length - 1]!;
       cursor = backwards ? last[0] - 1 : last[0] + 1;
@@ -206,8 +207,9 @@ export class SqliteEventStore implements EventStore {
       id: event.id.toLowerCase(),
       type: event.type,
       schemaVersion: version,
-      data: canonicalJson(event.data),
-      metadata: canonicalJson(event.metadata),
+      // The stored text is what the chain hashes; it needs no canonical key order.
+      data: JSON.stringify(event.data),
+      metadata: JSON.stringify(event.metadata),
     };
   }
 
@@ -257,29 +259,31 @@ export class SqliteEventStore implements EventStore {
 
   private toRecorded(row: Row): RecordedEvent {
     const [position, id, stream, revision, type, schemaVersion, data, metadata, recordedAt] = row;
-    let version = schemaVersion;
-    let payload: unknown = JSON.parse(data);
-    if (version < (this.schemas.latestVersion(type) ?? version)) {
-      const lifted = this.schemas.upcast(type, version, payload);
-      version = lifted.version;
-      payload = lifted.data;
-    }
-    return {
+    return new StoredEvent(
       id,
       stream,
-      revision: BigInt(revision),
-      position: BigInt(position),
+      BigInt(revision),
+      BigInt(position),
       type,
-      schemaVersion: version,
-      data: payload,
-      metadata: JSON.parse(metadata) as EventMetadata,
-      recordedAt: new Date(recordedAt),
-    };
+      schemaVersion,
+      data,
+      metadata,
+      recordedAt,
+      this.schemas,
+    );
   }
 
   private assertOpen(): void {
     if (this.closed) throw new EventStoreClosed();
   }
+}
+
+/**
+ * Pages are read synchronously; between pages the reader gives the event loop a turn, so a
+ * long catch-up or replay never stops the process from serving requests.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -309,7 +313,10 @@ class SqliteSubscription implements Subscription {
           this.position = row[0];
           yield this.map(row);
         }
-        if (rows.length > 0) continue;
+        if (rows.length > 0) {
+          await nextTurn();
+          continue;
+        }
         if (seen > this.position) {
           this.position = seen;
           continue;

@@ -46,12 +46,18 @@ export class SqliteEventWriter {
     streamRevision: Database.Statement<[string], { revision: number | null }>;
     findId: Database.Statement<[string], { stream: string; revision: number; position: number }>;
     insert: Database.Statement<unknown[]>;
+    savepoint: Database.Statement;
+    release: Database.Statement;
+    rollbackTo: Database.Statement;
   };
   private readonly now: () => Date;
 
   constructor(path: string, options: { synchronous?: Synchronous; now?: () => Date } = {}) {
     this.db = new Database(path);
     applyPragmas(this.db, options.synchronous ?? 'FULL');
+    // Checkpoint less often than SQLite's default 1,000 pages: the checkpoint runs inside a
+    // commit, and at 1,000 pages it lands in every few group commits under load.
+    this.db.pragma('wal_autocheckpoint = 10000');
     ensureSchema(this.db);
     this.now = options.now ?? (() => new Date());
     this.stmt = {
@@ -61,6 +67,9 @@ export class SqliteEventWriter {
         'SELECT max(revision) AS revision FROM events WHERE stream = ?',
       ),
       findId: this.db.prepare('SELECT stream, revision, position FROM events WHERE id = ?'),
+      savepoint: this.db.prepare('SAVEPOINT request'),
+      release: this.db.prepare('RELEASE request'),
+      rollbackTo: this.db.prepare('ROLLBACK TO request'),
       insert: this.db.prepare(
         `INSERT INTO events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -83,25 +92,16 @@ export class SqliteEventWriter {
       const recordedAt = this.now().toISOString();
       for (const request of requests) {
         const before = { ...head };
-        this.db.exec('SAVEPOINT request');
+        this.stmt.savepoint.run();
         try {
           outcomes.push(this.appendOne(request, head, recordedAt));
-          this.db.exec('RELEASE request');
+          this.stmt.release.run();
         } catch (error) {
-          this.db.exec('ROLLBACK TO request');
-          this.db.exec('RELEASE request');
+          this.stmt.rollbackTo.run();
+          this.stmt.release.run();
           head.position = before.position;
           head.hash = before.hash;
-          outcomes.push({
-            ok: false,
-            error:
-              error instanceof AppendRejected
-                ? error.failure
-                : {
-                    name: 'Error',
-                    message: error instanceof Error ? error.message : String(error),
-                  },
-          });
+          outcomes.push(this.refused(request, error));
         }
       }
     });
@@ -116,10 +116,6 @@ export class SqliteEventWriter {
   ): AppendOutcome {
     const { stream, expected, events } = request;
     const current = this.stmt.streamRevision.get(stream)?.revision ?? null;
-
-    const idempotent = this.findRetry(request, current);
-    if (idempotent) return idempotent;
-
     const actual = current === null ? 'no_stream' : String(current);
     const mismatch =
       (expected === 'no_stream' && current !== null) ||
@@ -172,6 +168,28 @@ export class SqliteEventWriter {
       ok: true,
       nextExpectedRevision: String(revision),
       position: String(head.position),
+    };
+  }
+
+  /**
+   * A refused append may be the retry of one that already succeeded (same event ids): that is
+   * checked only here, after the cheap path failed, so a normal append pays no id lookups.
+   */
+  private refused(request: AppendRequest, error: unknown): AppendOutcome {
+    if (error instanceof AppendRejected && error.failure.name !== 'Error') {
+      try {
+        const current = this.stmt.streamRevision.get(request.stream)?.revision ?? null;
+        const retry = this.findRetry(request, current);
+        if (retry) return retry;
+      } catch (retryError) {
+        if (retryError instanceof AppendRejected) return { ok: false, error: retryError.failure };
+        throw retryError;
+      }
+      return { ok: false, error: error.failure };
+    }
+    return {
+      ok: false,
+      error: { name: 'Error', message: error instanceof Error ? error.message : String(error) },
     };
   }
 

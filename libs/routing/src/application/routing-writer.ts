@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_STORE, executeOnStream, type EventStore } from '#libs/event-store';
-import { fold, Mutex, type CommandContext } from '#libs/kernel';
+import {
+  EVENT_STORE,
+  executeOnStream,
+  loadStream,
+  StreamStateCache,
+  type EventStore,
+} from '#libs/event-store';
+import { Mutex, type CommandContext } from '#libs/kernel';
 import {
   appDecider,
   appStream,
@@ -8,10 +14,10 @@ import {
   routeStream,
   RouteNotFound,
   type AppCommand,
-  type AppEvent,
+  type AppState,
   type RouteCommand,
   type RouteContext,
-  type RouteEvent,
+  type RouteState,
 } from '../domain';
 import type { RouteAppOptions, RoutingCommandResult } from './routing.commands';
 import { CONSISTENCY, type ConsistencyPort } from './routing-read.port';
@@ -25,6 +31,8 @@ import { RouteTable } from './route-table';
 @Injectable()
 export class RoutingWriter {
   private readonly lock = new Mutex();
+  private readonly routeStates = new StreamStateCache<RouteState>();
+  private readonly appStates = new StreamStateCache<AppState>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -70,13 +78,14 @@ export class RoutingWriter {
             await this.app({ kind: 'UpdateApp', appId, patch: { icon: app.icon } }, ctx),
           );
       }
-      const result = await executeOnStream<RouteCommand, RouteEvent, unknown, RouteContext>(
+      const result = await executeOnStream(
         this.store,
         routeStream(routeId),
-        routeDecider as never,
+        routeDecider,
         command,
         context,
         ctx,
+        { cache: this.routeStates },
       );
       position = max(position, result.position);
       const removed = result.events.find((e) => e.type === 'RouteRemoved');
@@ -112,6 +121,7 @@ export class RoutingWriter {
             { kind: 'RemoveRoute', routeId: route.routeId },
             this.routeContext(),
             ctx,
+            { cache: this.routeStates },
           );
           position = max(position, r.position);
         }
@@ -133,23 +143,24 @@ export class RoutingWriter {
       command.kind === 'RegisterApp' || command.kind === 'EnsureApp'
         ? command.app.id
         : command.appId;
-    const result = await executeOnStream<AppCommand, AppEvent, unknown, void>(
+    const result = await executeOnStream(
       this.store,
       appStream(id),
-      appDecider as never,
+      appDecider,
       command,
       undefined,
       ctx,
+      {
+        cache: this.appStates,
+      },
     );
     if (result.position !== undefined) await this.settle(result.position);
     return result.position;
   }
 
-  private async routeState(routeId: string) {
-    const events: RouteEvent[] = [];
-    for await (const e of this.store.readStream(routeStream(routeId)))
-      events.push({ type: e.type, data: e.data } as RouteEvent);
-    return fold(routeDecider, events);
+  private async routeState(routeId: string): Promise<RouteState> {
+    return (await loadStream(this.store, routeStream(routeId), routeDecider, this.routeStates))
+      .state;
   }
 
   private routeContext(): RouteContext {
