@@ -1,3 +1,4 @@
+import { runDriversBench } from './drivers.bench';
 import { runEventsBench } from './events.bench';
 import { parseBenchArgs, progress, type BenchOptions } from './support/cli';
 import { formatReport, reportJson, type BenchReport } from './support/report';
@@ -8,6 +9,7 @@ import { formatReport, reportJson, type BenchReport } from './support/report';
  */
 const BENCHMARKS: { name: string; run: (options: BenchOptions) => Promise<BenchReport> }[] = [
   { name: 'events', run: runEventsBench },
+  { name: 'drivers', run: runDriversBench },
 ];
 
 async function main(): Promise<void> {

@@ -85,12 +85,13 @@ export function formatReport(report: BenchReport): string {
   }
   const targets = report.sections.flatMap((s) => s.figures).filter((f) => f.target);
   const missed = targets.filter((f) => !f.target!.pass);
-  lines.push(
-    '',
-    `Targets: ${targets.length - missed.length} of ${targets.length} met${
-      missed.length > 0 ? `; missed: ${missed.map((f) => f.label).join('; ')}` : ''
-    }`,
-  );
+  if (targets.length > 0)
+    lines.push(
+      '',
+      `Targets: ${targets.length - missed.length} of ${targets.length} met${
+        missed.length > 0 ? `; missed: ${missed.map((f) => f.label).join('; ')}` : ''
+      }`,
+    );
   if (report.findings.length > 0) {
     lines.push('', 'Findings');
     for (const finding of report.findings) lines.push(`  - ${finding}`);
