@@ -270,13 +270,17 @@ export async function rebuildProjection(
     for (const table of projection.tables) await manager.query(`DELETE FROM "${table}"`);
     let events = 0;
     let position = 0n;
-    for await (const event of store.readAll({ from: 'start' })) {
-      if (event.position > head) break;
-      await projection.apply(event, manager);
-      position = event.position;
-      events += 1;
-      if (onProgress && events % 5000 === 0) onProgress(events, head);
+    async function* upToHead(): AsyncGenerator<RecordedEvent> {
+      for await (const event of store.readAll({ from: 'start' })) {
+        if (event.position > head) return;
+        position = event.position;
+        events += 1;
+        if (onProgress && events % 5000 === 0) onProgress(events, head);
+        yield event;
+      }
     }
+    if (projection.rebuild) await projection.rebuild(upToHead(), manager);
+    else for await (const event of upToHead()) await projection.apply(event, manager);
     await writeCheckpoint(manager, projection.name, position);
     onProgress?.(events, head);
     return { events, position };

@@ -1,6 +1,8 @@
 import type { RecordedEvent } from '#libs/event-store';
 import { PositionTracker } from '#libs/projections';
-import type { AppSpec, RouteSpec, RoutingEvent } from '../domain';
+import { ROUTING_EVENT_TYPES, type AppSpec, type RouteSpec, type RoutingEvent } from '../domain';
+
+const ROUTING_TYPES: ReadonlySet<string> = new Set(ROUTING_EVENT_TYPES);
 
 /**
  * The in-memory route table: every live route and app, indexed by path base and subdomain.
@@ -17,6 +19,10 @@ export class RouteTable {
   private listeners = new Set<() => void>();
 
   apply(recorded: RecordedEvent): void {
+    if (!ROUTING_TYPES.has(recorded.type)) {
+      this.tracker.advance(recorded.position);
+      return;
+    }
     const event = { type: recorded.type, data: recorded.data } as RoutingEvent;
     switch (event.type) {
       case 'AppRegistered':

@@ -1,79 +1,164 @@
 import type { RecordedEvent } from '#libs/event-store';
 import type { ReadModelProjection } from '#libs/projections';
 import type { EntityManager } from 'typeorm';
-import type { RoutingEvent } from '../domain';
+import { ROUTING_EVENT_TYPES, type RoutingEvent } from '../domain';
+
+const ROUTING_TYPES: ReadonlySet<string> = new Set(ROUTING_EVENT_TYPES);
+
+interface Row {
+  id: string;
+  appId?: string;
+  pathBase?: string;
+  subdomain?: string;
+  name?: string;
+  spec: string;
+  createdAt: string;
+  updatedAt: string;
+  position: number;
+}
+
+/** Where the projection's rows go: the database while live, memory during a rebuild. */
+interface Rows {
+  upsert(table: 'apps' | 'routes', row: Row): Promise<void> | void;
+  update(table: 'apps' | 'routes', row: Omit<Row, 'createdAt'>): Promise<void> | void;
+  remove(table: 'apps' | 'routes', id: string): Promise<void> | void;
+}
+
+/** What each routing event does to the rows, once, for both the live and the rebuild path. */
+async function applyRouting(recorded: RecordedEvent, rows: Rows): Promise<void> {
+  // Decide by type first: other contexts' events are skipped without parsing their data.
+  if (!ROUTING_TYPES.has(recorded.type)) return;
+  const event = { type: recorded.type, data: recorded.data } as RoutingEvent;
+  const at = recorded.recordedAt.toISOString();
+  const position = Number(recorded.position);
+  switch (event.type) {
+    case 'AppRegistered': {
+      const { app } = event.data;
+      return rows.upsert('apps', {
+        id: app.id,
+        name: app.name,
+        spec: JSON.stringify(app),
+        createdAt: at,
+        updatedAt: at,
+        position,
+      });
+    }
+    case 'AppUpdated': {
+      const { app } = event.data;
+      return rows.update('apps', {
+        id: app.id,
+        name: app.name,
+        spec: JSON.stringify(app),
+        updatedAt: at,
+        position,
+      });
+    }
+    case 'AppRemoved':
+      return rows.remove('apps', event.data.appId);
+    case 'RouteAdded': {
+      const { route } = event.data;
+      return rows.upsert('routes', {
+        id: route.routeId,
+        appId: route.appId,
+        pathBase: route.pathBase,
+        subdomain: route.subdomain,
+        spec: JSON.stringify(route),
+        createdAt: at,
+        updatedAt: at,
+        position,
+      });
+    }
+    case 'RouteChanged': {
+      const { route } = event.data;
+      return rows.update('routes', {
+        id: route.routeId,
+        appId: route.appId,
+        pathBase: route.pathBase,
+        subdomain: route.subdomain,
+        spec: JSON.stringify(route),
+        updatedAt: at,
+        position,
+      });
+    }
+    case 'RouteRemoved':
+      return rows.remove('routes', event.data.routeId);
+    default:
+      return;
+  }
+}
+
+const SQL = {
+  apps: {
+    upsert: `INSERT INTO apps (id, name, spec, created_at, updated_at, position) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, spec = excluded.spec, created_at = excluded.created_at,
+               updated_at = excluded.updated_at, position = excluded.position`,
+    update: `UPDATE apps SET name = ?, spec = ?, updated_at = ?, position = ? WHERE id = ?`,
+    remove: `DELETE FROM apps WHERE id = ?`,
+  },
+  routes: {
+    upsert: `INSERT INTO routes (route_id, app_id, path_base, subdomain, spec, created_at, updated_at, position)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(route_id) DO UPDATE SET app_id = excluded.app_id, path_base = excluded.path_base,
+               subdomain = excluded.subdomain, spec = excluded.spec, created_at = excluded.created_at,
+               updated_at = excluded.updated_at, position = excluded.position`,
+    update: `UPDATE routes SET app_id = ?, path_base = ?, subdomain = ?, spec = ?, updated_at = ?, position = ? WHERE route_id = ?`,
+    remove: `DELETE FROM routes WHERE route_id = ?`,
+  },
+};
+
+function insertParams(table: 'apps' | 'routes', r: Row): unknown[] {
+  return table === 'apps'
+    ? [r.id, r.name, r.spec, r.createdAt, r.updatedAt, r.position]
+    : [r.id, r.appId, r.pathBase, r.subdomain, r.spec, r.createdAt, r.updatedAt, r.position];
+}
+
+class DatabaseRows implements Rows {
+  constructor(private readonly m: EntityManager) {}
+  async upsert(table: 'apps' | 'routes', row: Row) {
+    await this.m.query(SQL[table].upsert, insertParams(table, row));
+  }
+  async update(table: 'apps' | 'routes', r: Omit<Row, 'createdAt'>) {
+    await this.m.query(
+      SQL[table].update,
+      table === 'apps'
+        ? [r.name, r.spec, r.updatedAt, r.position, r.id]
+        : [r.appId, r.pathBase, r.subdomain, r.spec, r.updatedAt, r.position, r.id],
+    );
+  }
+  async remove(table: 'apps' | 'routes', id: string) {
+    await this.m.query(SQL[table].remove, [id]);
+  }
+}
+
+/** Folds a whole replay in memory, so a rebuild writes each row once instead of once per event. */
+class MemoryRows implements Rows {
+  readonly tables = { apps: new Map<string, Row>(), routes: new Map<string, Row>() };
+  upsert(table: 'apps' | 'routes', row: Row) {
+    this.tables[table].set(row.id, row);
+  }
+  update(table: 'apps' | 'routes', row: Omit<Row, 'createdAt'>) {
+    const existing = this.tables[table].get(row.id);
+    if (existing) this.tables[table].set(row.id, { ...row, createdAt: existing.createdAt });
+  }
+  remove(table: 'apps' | 'routes', id: string) {
+    this.tables[table].delete(id);
+  }
+}
 
 /** The `apps` and `routes` read models behind GET /api/v1/apps and /api/v1/routes. */
 export class RoutingProjection implements ReadModelProjection {
   readonly name = 'routing';
   readonly tables = ['apps', 'routes'] as const;
 
-  async apply(recorded: RecordedEvent, m: EntityManager): Promise<void> {
-    const event = { type: recorded.type, data: recorded.data } as RoutingEvent;
-    const at = recorded.recordedAt.toISOString();
-    const position = Number(recorded.position);
-    switch (event.type) {
-      case 'AppRegistered': {
-        const { app } = event.data;
-        await m.query(
-          `INSERT INTO apps (id, name, spec, created_at, updated_at, position) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT(id) DO UPDATE SET name = excluded.name, spec = excluded.spec, created_at = excluded.created_at,
-             updated_at = excluded.updated_at, position = excluded.position`,
-          [app.id, app.name, JSON.stringify(app), at, at, position],
-        );
-        return;
-      }
-      case 'AppUpdated':
-        await m.query(
-          `UPDATE apps SET name = ?, spec = ?, updated_at = ?, position = ? WHERE id = ?`,
-          [event.data.app.name, JSON.stringify(event.data.app), at, position, event.data.appId],
-        );
-        return;
-      case 'AppRemoved':
-        await m.query(`DELETE FROM apps WHERE id = ?`, [event.data.appId]);
-        return;
-      case 'RouteAdded': {
-        const { route } = event.data;
-        await m.query(
-          `INSERT INTO routes (route_id, app_id, path_base, subdomain, spec, created_at, updated_at, position)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(route_id) DO UPDATE SET app_id = excluded.app_id, path_base = excluded.path_base,
-             subdomain = excluded.subdomain, spec = excluded.spec, created_at = excluded.created_at,
-             updated_at = excluded.updated_at, position = excluded.position`,
-          [
-            route.routeId,
-            route.appId,
-            route.pathBase,
-            route.subdomain,
-            JSON.stringify(route),
-            at,
-            at,
-            position,
-          ],
-        );
-        return;
-      }
-      case 'RouteChanged': {
-        const { route } = event.data;
-        await m.query(
-          `UPDATE routes SET app_id = ?, path_base = ?, subdomain = ?, spec = ?, updated_at = ?, position = ? WHERE route_id = ?`,
-          [
-            route.appId,
-            route.pathBase,
-            route.subdomain,
-            JSON.stringify(route),
-            at,
-            position,
-            route.routeId,
-          ],
-        );
-        return;
-      }
-      case 'RouteRemoved':
-        await m.query(`DELETE FROM routes WHERE route_id = ?`, [event.data.routeId]);
-        return;
-      default:
-        return;
-    }
+  apply(recorded: RecordedEvent, m: EntityManager): Promise<void> {
+    return applyRouting(recorded, new DatabaseRows(m));
+  }
+
+  async rebuild(events: AsyncIterable<RecordedEvent>, m: EntityManager): Promise<void> {
+    const memory = new MemoryRows();
+    for await (const event of events) await applyRouting(event, memory);
+    for (const table of ['apps', 'routes'] as const)
+      for (const row of memory.tables[table].values())
+        await m.query(SQL[table].upsert, insertParams(table, row));
   }
 }
