@@ -84,8 +84,12 @@ const SCOPE = /^[A-Za-z0-9:*._-]{1,64}$/;
 const GO_DURATION = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
 const CONTAINER_ID = /^([0-9a-f]{12}|[0-9a-f]{64})$/;
 
+/** Every field present, in the documented order (the order events and responses show). */
 export function withDefaults(input: RouteInput): RouteSpec {
-  return { ...ROUTE_DEFAULTS, ...input };
+  const merged: RouteSpec = { ...ROUTE_DEFAULTS, ...input };
+  const out = {} as Record<RouteField, unknown>;
+  for (const field of ROUTE_FIELDS) out[field] = merged[field];
+  return out as unknown as RouteSpec;
 }
 
 /**
