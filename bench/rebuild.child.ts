@@ -1,9 +1,8 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { SchemaRegistry, SqliteEventStore } from '#libs/event-store';
 import { ReadModelDatabase, rebuildProjection } from '#libs/projections';
 import { readModelContributions } from '../apps/gateway/src/composition';
-import { childResult, childTask, peakRssMB } from './support/child';
+import { runMeasuredChild } from './support/child';
 
 /**
  * Rebuilds the routing read model from an events file in a process of its own. `projection` is
@@ -119,29 +118,7 @@ function rebuildBare(task: RebuildTask): Rebuilt {
   }
 }
 
-async function main(): Promise<void> {
-  const task = childTask<RebuildTask>();
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  // The histogram's first tick only sets its reference point: let it happen before the work.
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  const { events, routes, seconds } =
-    task.mode === 'projection' ? await rebuildWithProjection(task) : rebuildBare(task);
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  delay.disable();
-  const result: RebuildResult = {
-    events,
-    routes,
-    seconds,
-    peakRssMB: peakRssMB(),
-    longestBlockMs: delay.max / 1e6,
-  };
-  childResult(result);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+runMeasuredChild<RebuildTask, Awaited<ReturnType<typeof rebuildBare>>, RebuildResult>(
+  (task) => (task.mode === 'projection' ? rebuildWithProjection(task) : rebuildBare(task)),
+  (_task, { events, routes, seconds }, measured) => ({ events, routes, seconds, ...measured }),
+);

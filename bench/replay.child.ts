@@ -1,7 +1,6 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { SchemaRegistry, SqliteEventStore } from '#libs/event-store';
-import { childResult, childTask, peakRssMB, rssMB } from './support/child';
+import { rssMB, runMeasuredChild } from './support/child';
 
 /**
  * Replays a whole events file in a process of its own: `store` through SqliteEventStore.readAll
@@ -74,32 +73,13 @@ function replayBare(task: ReplayTask): number {
   return events;
 }
 
-async function main(): Promise<void> {
-  const task = childTask<ReplayTask>();
-  const rssBeforeMB = rssMB();
-  const delay = monitorEventLoopDelay({ resolution: 1 });
-  delay.enable();
-  // The histogram's first tick only sets its reference point: let it happen before the work.
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  const started = performance.now();
-  const events = task.mode === 'bare' ? replayBare(task) : await replayStore(task);
-  const seconds = (performance.now() - started) / 1000;
-  // A replay that never yields to the event loop is only seen by the next timer tick.
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  delay.disable();
-  const result: ReplayResult = {
-    events,
-    seconds,
-    rssBeforeMB,
-    peakRssMB: peakRssMB(),
-    longestBlockMs: delay.max / 1e6,
-  };
-  childResult(result);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+let rssBeforeMB = 0;
+runMeasuredChild<ReplayTask, { events: number; seconds: number }, ReplayResult>(
+  async (task) => {
+    rssBeforeMB = rssMB();
+    const started = performance.now();
+    const events = task.mode === 'bare' ? replayBare(task) : await replayStore(task);
+    return { events, seconds: (performance.now() - started) / 1000 };
+  },
+  (_task, { events, seconds }, measured) => ({ events, seconds, rssBeforeMB, ...measured }),
+);

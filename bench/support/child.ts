@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -46,4 +47,32 @@ export function childTask<T>(): T {
 
 export function childResult(result: unknown): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Child side: runs `work` under an event-loop delay monitor, prints what `finish` makes of
+ * its result, the peak RSS and the longest block, and exits non-zero on failure.
+ */
+export function runMeasuredChild<T, W, R>(
+  work: (task: T) => Promise<W> | W,
+  finish: (task: T, result: W, measured: { peakRssMB: number; longestBlockMs: number }) => R,
+): void {
+  const main = async () => {
+    const task = childTask<T>();
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    // The histogram's first tick only sets its reference point: let it happen before the work.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const result = await work(task);
+    // Work that never yields to the event loop is only seen by the next timer tick.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    delay.disable();
+    childResult(finish(task, result, { peakRssMB: peakRssMB(), longestBlockMs: delay.max / 1e6 }));
+  };
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
 }
