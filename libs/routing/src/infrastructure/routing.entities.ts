@@ -1,14 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-@Entity({ name: 'apps' })
-export class AppRow {
-  @PrimaryColumn({ type: 'varchar' })
-  id!: string;
-
-  @Column({ type: 'varchar' })
-  name!: string;
-
-  /** The whole AppSpec as JSON: every field survives, whatever its shape. */
+/** Columns every projected row carries: the whole spec as JSON, when it appeared and changed, and the last event applied. */
+abstract class ProjectedRow {
+  /** The whole spec as JSON: every field survives, whatever its shape. */
   @Column({ type: 'text' })
   spec!: string;
 
@@ -23,8 +17,17 @@ export class AppRow {
   position!: number;
 }
 
+@Entity({ name: 'apps' })
+export class AppRow extends ProjectedRow {
+  @PrimaryColumn({ type: 'varchar' })
+  id!: string;
+
+  @Column({ type: 'varchar' })
+  name!: string;
+}
+
 @Entity({ name: 'routes' })
-export class RouteRow {
+export class RouteRow extends ProjectedRow {
   @PrimaryColumn({ type: 'varchar', name: 'route_id' })
   routeId!: string;
 
@@ -37,17 +40,4 @@ export class RouteRow {
 
   @Column({ type: 'varchar' })
   subdomain!: string;
-
-  /** The whole RouteSpec as JSON, so no field is ever dropped. */
-  @Column({ type: 'text' })
-  spec!: string;
-
-  @Column({ type: 'varchar', name: 'created_at' })
-  createdAt!: string;
-
-  @Column({ type: 'varchar', name: 'updated_at' })
-  updatedAt!: string;
-
-  @Column({ type: 'integer' })
-  position!: number;
 }

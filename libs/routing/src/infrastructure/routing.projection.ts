@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '#libs/event-store';
 import type { ReadModelProjection } from '#libs/projections';
 import type { EntityManager } from 'typeorm';
-import { ROUTING_EVENT_TYPES, type RoutingEvent } from '../domain';
+import { ROUTING_EVENT_TYPES, type RouteSpec, type RoutingEvent } from '../domain';
 
 const ROUTING_TYPES: ReadonlySet<string> = new Set(ROUTING_EVENT_TYPES);
 
@@ -55,36 +55,27 @@ async function applyRouting(recorded: RecordedEvent, rows: Rows): Promise<void> 
     }
     case 'AppRemoved':
       return rows.remove('apps', event.data.appId);
-    case 'RouteAdded': {
-      const { route } = event.data;
-      return rows.upsert('routes', {
-        id: route.routeId,
-        appId: route.appId,
-        pathBase: route.pathBase,
-        subdomain: route.subdomain,
-        spec: JSON.stringify(route),
-        createdAt: at,
-        updatedAt: at,
-        position,
-      });
-    }
-    case 'RouteChanged': {
-      const { route } = event.data;
-      return rows.update('routes', {
-        id: route.routeId,
-        appId: route.appId,
-        pathBase: route.pathBase,
-        subdomain: route.subdomain,
-        spec: JSON.stringify(route),
-        updatedAt: at,
-        position,
-      });
-    }
+    case 'RouteAdded':
+      return rows.upsert('routes', { ...routeRow(event.data.route, at, position), createdAt: at });
+    case 'RouteChanged':
+      return rows.update('routes', routeRow(event.data.route, at, position));
     case 'RouteRemoved':
       return rows.remove('routes', event.data.routeId);
     default:
       return;
   }
+}
+
+function routeRow(route: RouteSpec, at: string, position: number): Omit<Row, 'createdAt'> {
+  return {
+    id: route.routeId,
+    appId: route.appId,
+    pathBase: route.pathBase,
+    subdomain: route.subdomain,
+    spec: JSON.stringify(route),
+    updatedAt: at,
+    position,
+  };
 }
 
 const SQL = {
