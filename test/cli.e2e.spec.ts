@@ -161,3 +161,61 @@ describe('the nekzus CLI on a live data dir', () => {
     expect(bad.stderr).toContain('--limit must be a whole number');
   });
 });
+
+describe('nekzus config', () => {
+  it('validate lists every error with file:line:column and exits 1; a good file exits 0', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'nekzus-cfg-'));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'server:\n  addr: 8080\nroutes:\n  - id: a\n    path_base: apps/a\n    to: ftp://x\n    stripPrefix: true\n',
+    );
+    const r = await nekzus(['config', 'validate', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${bad}:2:9: server.addr: expected a string, found 8080`);
+    expect(r.stderr).toContain(
+      `error: ${bad}:5:16: routes[0].path_base: expected a path starting with "/", found "apps/a"`,
+    );
+    expect(r.stderr).toContain(
+      `error: ${bad}:6:9: routes[0].to: expected an http:// or https:// URL, found "ftp://x"`,
+    );
+    expect(r.stderr).toMatch(
+      /warning: .*:7:5: routes\[0\]\.stripPrefix: unknown key, ignored; did you mean "strip_prefix"\?/,
+    );
+    const good = join(dir, 'good.yaml');
+    writeFileSync(
+      good,
+      'server:\n  addr: ":9000"\nauth:\n  hs256_secret: "0123456789abcdef0123456789abcdef-long"\n',
+    );
+    const ok = await nekzus(['config', 'validate', good]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(`${good}: valid\n`);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('print --effective applies the environment and masks secrets', async () => {
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'config', 'print', '--effective', '--json'], {
+        env: {
+          ...process.env,
+          NEKZUS_ADDR: ':7777',
+          NEKZUS_JWT_SECRET: 'a-very-long-secret-value-of-forty-characters!',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('exit', (code) => resolve({ code, stdout }));
+    });
+    expect(r.code).toBe(0);
+    const config = JSON.parse(r.stdout) as {
+      server: { addr: string };
+      auth: Record<string, unknown>;
+    };
+    expect(config.server.addr).toBe(':7777');
+    expect(JSON.stringify(config)).not.toContain('a-very-long-secret');
+    expect(JSON.stringify(config.auth)).toContain('***');
+  });
+});

@@ -53,7 +53,7 @@ describe('the gateway process', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'nekzus-proc-'));
     try {
       await expect(spawnGateway(dataDir, { NEKZUS_ADDR: 'localhost' })).rejects.toThrow(
-        /NEKZUS_ADDR "localhost" is not ":port" or "host:port"/,
+        /NEKZUS_ADDR: server\.addr: expected host:port with a port from 0 to 65535.*found "localhost"/,
       );
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { runGateway } from '../../gateway/src/main';
 import { registerAuditCommands } from './audit.command';
+import { registerConfigCommands } from './config.command';
 import { registerEventCommands } from './events.command';
 import { CliError } from './output';
 import { registerProjectionCommands } from './projections.command';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerEventCommands(program, dataDir);
   registerProjectionCommands(program, dataDir);
   registerAuditCommands(program, dataDir);
+  registerConfigCommands(program);
   return program;
 }
 

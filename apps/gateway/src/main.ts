@@ -16,11 +16,6 @@ export async function runGateway(overrides: SettingsOverrides = {}): Promise<voi
     throw error;
   }
   const logger = createLogger(settings.logLevel);
-  if (settings.configPath)
-    logger.warn(
-      { config: settings.configPath },
-      'NEKZUS_CONFIG is set, but config files are not read yet; running on defaults',
-    );
   let gateway;
   try {
     gateway = await startGateway(settings, logger);
@@ -35,6 +30,8 @@ export async function runGateway(overrides: SettingsOverrides = {}): Promise<voi
     if (process.stdout.isTTY) console.log(line);
     else logger.info(line);
   }
+  // After the two lines that say where it listens and where the data is.
+  for (const warning of settings.warnings) logger.warn({ config: settings.configPath }, warning);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,18 +1,30 @@
 import { resolve } from 'node:path';
+import {
+  formatIssue,
+  loadEffectiveConfig,
+  type ConfigIssue,
+  type NekzusConfig,
+} from '#libs/config';
 
-/** Everything the gateway reads from its environment, parsed once at start. */
+/** Everything the gateway reads from its environment and config file, parsed once at start. */
 export interface GatewaySettings {
   host: string | undefined;
   port: number;
   /** As given, for messages: `:8080` or `127.0.0.1:8080`. */
   addr: string;
   dataDir: string;
+  /** The config file that was read, if one was. */
   configPath: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Maximum JSON body on the control plane, in bytes. */
   bodyLimit: number;
+  /** The whole validated config (defaults < file < environment < flags). */
+  config: NekzusConfig;
+  /** Unknown keys and other things worth a look; start-up goes on. */
+  warnings: string[];
 }
 
+/** The config or the environment is wrong: every problem, one per line, with where it is. */
 export class SettingsError extends Error {}
 
 export interface SettingsOverrides {
@@ -28,26 +40,35 @@ export function loadSettings(
   env: NodeJS.ProcessEnv,
   overrides: SettingsOverrides = {},
 ): GatewaySettings {
-  const problems: string[] = [];
-  const addr = overrides.addr ?? env['NEKZUS_ADDR'] ?? ':8080';
-  const parsed = parseAddr(addr);
-  if (!parsed)
-    problems.push(
-      `NEKZUS_ADDR "${addr}" is not ":port" or "host:port" (port 1-65535, or 0 for any free port)`,
-    );
+  const configPath = overrides.config ?? env['NEKZUS_CONFIG'];
+  const result = loadEffectiveConfig({
+    env,
+    flags: {
+      ...(configPath ? { config: configPath } : {}),
+      ...(overrides.addr ? { addr: overrides.addr } : {}),
+      ...(overrides.dataDir ? { data_dir: overrides.dataDir } : {}),
+    },
+  });
+  const problems: string[] = result.errors.map(formatIssue);
   const level = (overrides.logLevel ?? env['NEKZUS_LOG_LEVEL'] ?? 'info').toLowerCase();
   if (!(LEVELS as readonly string[]).includes(level))
-    problems.push(`NEKZUS_LOG_LEVEL "${level}" is not one of ${LEVELS.join(', ')}`);
-  if (problems.length > 0) throw new SettingsError(problems.join('\n'));
-  const config = overrides.config ?? env['NEKZUS_CONFIG'];
+    problems.push(`NEKZUS_LOG_LEVEL: expected one of ${LEVELS.join(', ')}, found "${level}"`);
+  const config = result.config;
+  const listen = config ? parseAddr(config.server.addr) : undefined;
+  if (config && !listen) problems.push(`server.addr: "${config.server.addr}" is not host:port`);
+  if (problems.length > 0 || !config || !listen) throw new SettingsError(problems.join('\n'));
   return {
-    host: parsed!.host,
-    port: parsed!.port,
-    addr,
-    dataDir: resolve(overrides.dataDir ?? env['NEKZUS_DATA_DIR'] ?? './data'),
-    configPath: config ? resolve(config) : undefined,
+    host: listen.host,
+    port: listen.port,
+    addr: config.server.addr,
+    dataDir: resolve(config.storage.data_dir),
+    configPath: configPath ? resolve(configPath) : undefined,
     logLevel: level as GatewaySettings['logLevel'],
     bodyLimit: 1024 * 1024,
+    config,
+    warnings: result.warnings
+      .filter((w: ConfigIssue) => !/config file not found; using defaults/.test(w.message))
+      .map(formatIssue),
   };
 }
 
