@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { configDecider } from '#libs/config';
 import { fold } from '#libs/kernel';
 import {
   appDecider,
@@ -76,6 +77,27 @@ describe('event schemas', () => {
     });
     app = appRun(app, { kind: 'UpdateApp', appId: 'a', patch: { tags: ['x'] } });
     appRun(app, { kind: 'RemoveApp', appId: 'a', reason: 'test' });
+
+    const summary = { routesPut: ['r'], routesRemoved: [], appsPut: [], appsRemoved: ['a'] };
+    const applied = configDecider.decide(
+      {
+        kind: 'ApplyConfig',
+        applied: {
+          source: '/etc/nekzus.yaml',
+          digest: 'f'.repeat(64),
+          routeIds: ['r'],
+          appIds: [],
+          summary,
+          pendingRestart: ['server.addr'],
+        },
+      },
+      configDecider.initialState(),
+    );
+    const rejected = configDecider.decide(
+      { kind: 'RejectConfig', source: '/etc/nekzus.yaml', errors: ['x.yaml:1:1: bad'] },
+      configDecider.initialState(),
+    );
+    produced.push(...(applied as never[]), ...(rejected as never[]));
 
     expect(new Set(produced.map((e) => e.type))).toEqual(new Set(emittedEventTypes()));
     for (const event of produced)

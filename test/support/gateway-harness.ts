@@ -30,10 +30,14 @@ export interface Reply {
 /** The whole gateway in this process, on a free port of 127.0.0.1, over a fresh data dir. */
 export async function startHarness(
   dataDir = mkdtempSync(join(tmpdir(), 'nekzus-e2e-')),
+  options: { config?: string } = {},
 ): Promise<Harness> {
-  const settings = loadSettings({}, { addr: '127.0.0.1:0', dataDir, logLevel: 'error' });
+  const settings = loadSettings(
+    {},
+    { addr: '127.0.0.1:0', dataDir, logLevel: 'error', ...options },
+  );
   const gateway = await startGateway(settings, createLogger('error'));
-  await gateway.infra.runner.ready();
+  await gateway.configApplied;
   return {
     gateway,
     dataDir,

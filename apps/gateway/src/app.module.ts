@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { EVENT_STORE } from '#libs/event-store';
+import { ConfigModule } from '#libs/config';
 import { ErrorFilter } from '#libs/http';
 import { PROJECTION_RUNNER, READ_MODEL_DATABASE } from '#libs/projections';
 import { CONSISTENCY, RouteTable, RoutingModule } from '#libs/routing';
@@ -28,7 +29,7 @@ export class AppModule {
   static register(infra: Infrastructure): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfrastructureModule.register(infra), RoutingModule],
+      imports: [InfrastructureModule.register(infra), RoutingModule, ConfigModule],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -7,6 +7,7 @@ import {
   type ReadModelContribution,
   type RunnerLogger,
 } from '#libs/projections';
+import { CONFIG_EVENT_TYPES } from '#libs/config';
 import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
 
 /** Every context's read models, in one list shared by the gateway and the CLI. */
@@ -16,7 +17,7 @@ export function readModelContributions(): ReadModelContribution[] {
 
 /** Every event type the code can emit; each must have a schema in event-schemas/ (tested). */
 export function emittedEventTypes(): string[] {
-  return [...ROUTING_EVENT_TYPES].sort();
+  return [...ROUTING_EVENT_TYPES, ...CONFIG_EVENT_TYPES].sort();
 }
 
 export function findEventSchemasDir(from = __dirname): string {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
+import { ConfigApplier, ConfigWatcher, type ApplyOutcome } from '#libs/config';
 import { AppModule } from './app.module';
 import { openInfrastructure, paths, type Infrastructure } from './composition';
 import { DataPlane, refuseUpgrade } from './data-plane';
@@ -14,6 +15,10 @@ export interface RunningGateway {
   infra: Infrastructure;
   /** Base URL the gateway answers on, e.g. http://127.0.0.1:8080. */
   url: string;
+  /** Settles once the projections caught up and the config's routes and apps were applied. */
+  configApplied: Promise<ApplyOutcome>;
+  /** Re-reads and applies the config file now (as a file change or SIGHUP would). */
+  reloadConfig(): Promise<ApplyOutcome | undefined>;
   /** Stops accepting, lets in-flight requests finish, then closes the stores. */
   close(): Promise<void>;
 }
@@ -72,21 +77,45 @@ export async function startGateway(
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '[::]' || host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
 
-  void infra.runner.ready().then(async () => {
+  const applier = nest.get(ConfigApplier);
+  const source = settings.configPath ?? 'defaults';
+  const watcher = settings.configPath
+    ? new ConfigWatcher(
+        settings.configPath,
+        applier,
+        settings.config,
+        settings.sources,
+        (outcome, trigger) =>
+          logger.info({ trigger, ...outcome }, `config reload: ${outcome.status}`),
+      )
+    : undefined;
+  const configApplied = infra.runner.ready().then(async () => {
+    const outcome = await applier.apply(settings.config, source);
+    watcher?.start();
     const head = await infra.store.headPosition();
     logger.info(
-      { events: Number(head), routes: infra.routeTable.size },
-      'projections caught up; ready',
+      { events: Number(head), routes: infra.routeTable.size, config: outcome.status },
+      'projections caught up, config applied; ready',
     );
+    return outcome;
   });
+  configApplied.catch((error: unknown) =>
+    logger.error(
+      { err: error instanceof Error ? error.message : String(error) },
+      'applying the config failed',
+    ),
+  );
 
   let closing: Promise<void> | undefined;
   return {
     server,
     infra,
     url,
+    configApplied,
+    reloadConfig: () => (watcher ? watcher.reload('request') : Promise.resolve(undefined)),
     close() {
       closing ??= (async () => {
+        watcher?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import {
   formatIssue,
   loadEffectiveConfig,
+  type ConfigFlags,
   type ConfigIssue,
   type NekzusConfig,
 } from '#libs/config';
@@ -22,6 +23,8 @@ export interface GatewaySettings {
   config: NekzusConfig;
   /** Unknown keys and other things worth a look; start-up goes on. */
   warnings: string[];
+  /** What the config was computed from, so a reload applies the same precedence. */
+  sources: { flags: ConfigFlags; env: Readonly<Record<string, string | undefined>> };
 }
 
 /** The config or the environment is wrong: every problem, one per line, with where it is. */
@@ -41,14 +44,12 @@ export function loadSettings(
   overrides: SettingsOverrides = {},
 ): GatewaySettings {
   const configPath = overrides.config ?? env['NEKZUS_CONFIG'];
-  const result = loadEffectiveConfig({
-    env,
-    flags: {
-      ...(configPath ? { config: configPath } : {}),
-      ...(overrides.addr ? { addr: overrides.addr } : {}),
-      ...(overrides.dataDir ? { data_dir: overrides.dataDir } : {}),
-    },
-  });
+  const flags: ConfigFlags = {
+    ...(configPath ? { config: configPath } : {}),
+    ...(overrides.addr ? { addr: overrides.addr } : {}),
+    ...(overrides.dataDir ? { data_dir: overrides.dataDir } : {}),
+  };
+  const result = loadEffectiveConfig({ env, flags });
   const problems: string[] = result.errors.map(formatIssue);
   const level = (overrides.logLevel ?? env['NEKZUS_LOG_LEVEL'] ?? 'info').toLowerCase();
   if (!(LEVELS as readonly string[]).includes(level))
@@ -66,6 +67,7 @@ export function loadSettings(
     logLevel: level as GatewaySettings['logLevel'],
     bodyLimit: 1024 * 1024,
     config,
+    sources: { flags, env },
     warnings: result.warnings
       .filter((w: ConfigIssue) => !/config file not found; using defaults/.test(w.message))
       .map(formatIssue),

@@ -25,3 +25,13 @@ export { MASK, maskSecrets } from './mask-secrets';
 export { renderConfigReference } from './reference';
 export { schemaLeaves, type SchemaLeaf, type SchemaNode } from './schema-walk';
 export { isConfigReferenceCurrent, writeConfigReference } from './write-reference';
+export * from './domain/config.decider';
+export { ConfigApplier, type ApplyOutcome } from './application/config-applier';
+export {
+  desiredState,
+  pendingRestart,
+  routeFromConfig,
+  appFromConfig,
+} from './application/config-routes';
+export { ConfigWatcher } from './infrastructure/config-watcher';
+export { ConfigModule } from './config.module';
