@@ -75,35 +75,30 @@ export function desiredState(
   const errors: string[] = [];
   const routes = (config.routes ?? []).map(routeFromConfig);
   const apps = (config.apps ?? []).map(appFromConfig);
-  const paths = new Map<string, string>();
-  const subdomains = new Map<string, string>();
+  const inFile = { path_base: new Map<string, string>(), subdomain: new Map<string, string>() };
+  // A path base or subdomain may be used once in the file, and not by a route the config does not own.
+  const unique = (
+    key: 'path_base' | 'subdomain',
+    value: string,
+    routeId: string,
+    where: string,
+  ) => {
+    const twin = inFile[key].get(value);
+    if (twin)
+      errors.push(`${where}: ${key} "${value}" is also used by route "${twin}" in this file`);
+    inFile[key].set(value, routeId);
+    const owner = key === 'path_base' ? owners.pathBaseOwner(value) : owners.subdomainOwner(value);
+    if (owner && owner !== routeId && !ownedRouteIds.has(owner))
+      errors.push(
+        `${where}: ${key} "${value}" is already used by route "${owner}" (not from this config)`,
+      );
+  };
   routes.forEach((route, i) => {
+    const where = `routes[${i}] (${route.routeId})`;
     for (const p of validateRoute(route))
-      errors.push(`routes[${i}] (${route.routeId}): ${configKey(p.field)}: ${p.message}`);
-    const samePath = paths.get(route.pathBase);
-    if (samePath)
-      errors.push(
-        `routes[${i}] (${route.routeId}): path_base "${route.pathBase}" is also used by route "${samePath}" in this file`,
-      );
-    paths.set(route.pathBase, route.routeId);
-    const pathOwner = owners.pathBaseOwner(route.pathBase);
-    if (pathOwner && pathOwner !== route.routeId && !ownedRouteIds.has(pathOwner))
-      errors.push(
-        `routes[${i}] (${route.routeId}): path_base "${route.pathBase}" is already used by route "${pathOwner}" (not from this config)`,
-      );
-    if (route.subdomain) {
-      const sameSub = subdomains.get(route.subdomain);
-      if (sameSub)
-        errors.push(
-          `routes[${i}] (${route.routeId}): subdomain "${route.subdomain}" is also used by route "${sameSub}" in this file`,
-        );
-      subdomains.set(route.subdomain, route.routeId);
-      const subOwner = owners.subdomainOwner(route.subdomain);
-      if (subOwner && subOwner !== route.routeId && !ownedRouteIds.has(subOwner))
-        errors.push(
-          `routes[${i}] (${route.routeId}): subdomain "${route.subdomain}" is already used by route "${subOwner}" (not from this config)`,
-        );
-    }
+      errors.push(`${where}: ${configKey(p.field)}: ${p.message}`);
+    unique('path_base', route.pathBase, route.routeId, where);
+    if (route.subdomain) unique('subdomain', route.subdomain, route.routeId, where);
   });
   apps.forEach((app, i) => {
     for (const p of validateApp(app))

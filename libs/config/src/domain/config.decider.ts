@@ -51,7 +51,12 @@ export const configDecider: Decider<ConfigCommand, ConfigEvent, ConfigState, voi
       a.length === b.length && a.every((x) => b.includes(x));
     const nothingToDo =
       applied.pendingRestart.length === 0 &&
-      Object.values<string[]>(applied.summary).every((list) => list.length === 0) &&
+      [
+        applied.summary.routesPut,
+        applied.summary.routesRemoved,
+        applied.summary.appsPut,
+        applied.summary.appsRemoved,
+      ].every((list) => list.length === 0) &&
       same(applied.routeIds, state.routeIds) &&
       same(applied.appIds, state.appIds);
     return nothingToDo ? [] : [{ type: 'ConfigApplied', data: applied }];
