@@ -125,8 +125,8 @@ describe.each([
   ],
   [
     'auth',
-    'auth:\n  local_network_trust: yes\n',
-    'bad.yaml:2:24: auth.local_network_trust: expected a boolean, found "yes"',
+    'auth:\n  local_network_trust: maybe\n',
+    'bad.yaml:2:24: auth.local_network_trust: expected a boolean, found "maybe"',
   ],
   [
     'bootstrap',
@@ -225,8 +225,8 @@ describe.each([
   ],
   [
     'routes',
-    `${ROUTES_AB.slice(0, -1)}\n    websockets: yes\n`,
-    'bad.yaml:8:17: routes[1].websockets: expected a boolean, found "yes"',
+    `${ROUTES_AB.slice(0, -1)}\n    websockets: sometimes\n`,
+    'bad.yaml:8:17: routes[1].websockets: expected a boolean, found "sometimes"',
   ],
   [
     'routes',
@@ -411,3 +411,20 @@ describe('loadConfigFile', () => {
 function missing(): never {
   throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
 }
+
+describe('YAML 1.1 booleans', () => {
+  it('are read as booleans where a boolean is expected, as go-yaml does for Nekzus, with a warning', () => {
+    const { config, errors, warnings } = parseConfigText(
+      'metrics:\n  enabled: off\nroutes:\n  - id: a\n    path_base: /apps/a/\n    to: http://x\n    websockets: yes\n    subdomain: "no"\n',
+      'old.yaml',
+    );
+    expect(errors).toEqual([]);
+    expect(config?.metrics.enabled).toBe(false);
+    expect(config?.routes[0]?.websockets).toBe(true);
+    expect(config?.routes[0]?.subdomain).toBe('no');
+    expect(warnings.map(formatIssue)).toEqual([
+      'old.yaml:2:12: metrics.enabled: "off" read as false (a YAML 1.1 boolean, as Nekzus reads it); write false',
+      'old.yaml:7:17: routes[0].websockets: "yes" read as true (a YAML 1.1 boolean, as Nekzus reads it); write true',
+    ]);
+  });
+});

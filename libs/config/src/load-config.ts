@@ -1,3 +1,4 @@
+import { coerceYaml11Booleans } from './yaml11-booleans';
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import { configSchema, type NekzusConfig } from './config.schema';
@@ -225,8 +226,16 @@ export function parseConfigText(text: string, fileName: string): ConfigResult {
       ],
     };
 
+  const yaml11 = coerceYaml11Booleans(raw, configSchema as SchemaNode).map(
+    ({ segments, from, to }): ConfigIssue => ({
+      severity: 'warning',
+      ...locate(origin, segments, 'value'),
+      path: formatPath(segments),
+      message: `"${from}" read as ${to} (a YAML 1.1 boolean, as Nekzus reads it); write ${to}`,
+    }),
+  );
   const checked = validate(raw, origin, true, {});
-  return finish(raw, origin, [...warnings, ...checked.warnings], checked.errors);
+  return finish(raw, origin, [...warnings, ...yaml11, ...checked.warnings], checked.errors);
 }
 
 /** Reads and parses a config file; a missing file is an error unless `allowMissing` is set. */
