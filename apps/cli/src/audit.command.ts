@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { verifyChain } from '#libs/event-store';
-import { paths } from '../../gateway/src/composition';
-import { resolveDataDir } from './data-dir';
-import { CliError, jsonLine, Progress } from './output';
+import { existingEventsFile, resolveDataDir } from './data-dir';
+import { jsonLine, Progress } from './output';
 
 export function registerAuditCommands(
   program: Command,
@@ -16,8 +14,7 @@ export function registerAuditCommands(
     .description('walk the hash chain; exit 1 naming the first event that does not verify')
     .option('--json', 'machine-readable result')
     .action((options: { json?: boolean }) => {
-      const file = paths(resolveDataDir(dataDirOption())).events;
-      if (!existsSync(file)) throw new CliError(`no event store at ${file}`);
+      const file = existingEventsFile(resolveDataDir(dataDirOption()));
       const progress = new Progress('verifying');
       const report = verifyChain(file, (n, total) => progress.update(n, total));
       progress.done();

@@ -2,7 +2,17 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { errorBody, isLoopback, pathOf, requestIdOf, sendJson } from '#libs/http';
-import type { RouteTable } from '#libs/routing';
+import type { RouteSpec, RouteTable } from '#libs/routing';
+
+interface Upstream {
+  protocol: string;
+  hostname: string;
+  port: string;
+  host: string;
+  /** The target URL's path without its final slash, prefixed to every forwarded path. */
+  basePath: string;
+  send: typeof httpRequest;
+}
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -21,7 +31,27 @@ const HOP_BY_HOP = new Set([
  * proxy issue brings connection pooling, WebSocket, subdomains and device auth.
  */
 export class DataPlane {
+  /** Targets parsed once per route version: a change replaces the RouteSpec object, so its entry goes with it. */
+  private readonly upstreams = new WeakMap<RouteSpec, Upstream>();
+
   constructor(private readonly routes: RouteTable) {}
+
+  private upstreamOf(route: RouteSpec): Upstream {
+    let upstream = this.upstreams.get(route);
+    if (!upstream) {
+      const target = new URL(route.to);
+      upstream = {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        host: target.host,
+        basePath: target.pathname.replace(/\/$/, ''),
+        send: target.protocol === 'https:' ? httpsRequest : httpRequest,
+      };
+      this.upstreams.set(route, upstream);
+    }
+    return upstream;
+  }
 
   handles(url: string | undefined): boolean {
     return (
@@ -49,16 +79,15 @@ export class DataPlane {
       sendJson(res, 404, errorBody('ROUTE_NOT_FOUND', `no route serves ${path}`, { requestId }));
       return;
     }
+    const query = (req.url ?? '').slice(path.length);
     if (`${path}/` === route.pathBase) {
-      const query = (req.url ?? '').slice(path.length);
       res.writeHead(301, { location: `${route.pathBase}${query}`, 'content-length': 0 });
       res.end();
       return;
     }
-    const target = new URL(route.to);
+    const target = this.upstreamOf(route);
     const rest = route.stripPrefix ? path.slice(route.pathBase.length - 1) : path;
-    const query = (req.url ?? '').slice(path.length);
-    const upstreamPath = `${target.pathname.replace(/\/$/, '')}${rest.startsWith('/') ? rest : `/${rest}`}${query}`;
+    const upstreamPath = `${target.basePath}${rest.startsWith('/') ? rest : `/${rest}`}${query}`;
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
@@ -69,8 +98,7 @@ export class DataPlane {
     headers['x-forwarded-prefix'] = route.pathBase.slice(0, -1);
     headers['x-request-id'] = requestId;
     headers['host'] = target.host;
-    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const upstream = send(
+    const upstream = target.send(
       {
         protocol: target.protocol,
         hostname: target.hostname,

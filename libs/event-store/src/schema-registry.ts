@@ -9,8 +9,8 @@ export type Upcaster = (data: unknown) => unknown;
 interface Entry {
   /** Stops at the first error: the cheap check every append pays. */
   check: ValidateFunction;
-  /** Collects every error, only run to describe an event that failed `check`. */
-  explain: ValidateFunction;
+  /** Collects every error; compiled on first need, to describe an event that failed `check`. */
+  explain: () => ValidateFunction;
 }
 
 const SCHEMA_FILE = /^([A-Z][A-Za-z0-9]+)\.v([1-9][0-9]*)\.schema\.json$/;
@@ -62,9 +62,10 @@ export class SchemaRegistry {
     let versions = this.schemas.get(type);
     if (!versions) this.schemas.set(type, (versions = new Map<number, Entry>()));
     if (versions.has(version)) throw new Error(`schema ${type} v${version} registered twice`);
+    let explain: ValidateFunction | undefined;
     versions.set(version, {
       check: this.ajvFirstError.compile(schema),
-      explain: this.ajv.compile(schema),
+      explain: () => (explain ??= this.ajv.compile(schema)),
     });
     this.latest.set(type, Math.max(version, this.latest.get(type) ?? 0));
     return this;
@@ -97,7 +98,8 @@ export class SchemaRegistry {
     }
     if (entry.check(data) && this.metadataValidator(metadata)) return;
     const problems: string[] = [];
-    if (!entry.explain(data)) problems.push(...describe('data', entry.explain.errors));
+    const explain = entry.explain();
+    if (!explain(data)) problems.push(...describe('data', explain.errors));
     if (!this.metadataValidator(metadata))
       problems.push(...describe('metadata', this.metadataValidator.errors));
     if (problems.length > 0) throw new EventSchemaViolation(type, version, problems);

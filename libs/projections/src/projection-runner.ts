@@ -58,8 +58,7 @@ abstract class Consumer {
         const from = await this.loadCheckpoint();
         this.tracker.advance(from);
         this.readyTarget = await this.store.headPosition();
-        this.markReadyIfCaughtUp();
-        this.state = this.tracker.position >= this.readyTarget ? 'live' : 'catching-up';
+        this.noteProgress();
         await this.consume(from);
         return;
       } catch (error) {
@@ -92,8 +91,7 @@ abstract class Consumer {
           await this.applyBatch(events);
           this.tracker.advance(events[events.length - 1]!.position);
           this.lastError = undefined;
-          if (this.tracker.position >= this.readyTarget) this.state = 'live';
-          this.markReadyIfCaughtUp();
+          this.noteProgress();
         } catch (error) {
           failure = error;
           subscription.unsubscribe();
@@ -120,11 +118,15 @@ abstract class Consumer {
     if (failure) throw failure instanceof Error ? failure : new Error('projection batch failed');
   }
 
-  private markReadyIfCaughtUp(): void {
-    if (this.tracker.position >= this.readyTarget) {
-      this.readyResolve?.();
-      this.readyResolve = undefined;
+  /** Live (and ready) once the head seen at start is reached; catching up before. */
+  private noteProgress(): void {
+    if (this.tracker.position < this.readyTarget) {
+      this.state = 'catching-up';
+      return;
     }
+    this.state = 'live';
+    this.readyResolve?.();
+    this.readyResolve = undefined;
   }
 
   stop(): void {

@@ -4,6 +4,7 @@ import {
   EVENT_STORE,
   executeOnStream,
   loadStream,
+  StreamStateCache,
   uuidv7,
   type EventStore,
 } from '#libs/event-store';
@@ -17,7 +18,12 @@ import {
   UpdateAppCommand,
 } from '#libs/routing';
 import type { NekzusConfig } from '../config.schema';
-import { CONFIG_STREAM, configDecider, type ConfigSummary } from '../domain/config.decider';
+import {
+  CONFIG_STREAM,
+  configDecider,
+  type ConfigState,
+  type ConfigSummary,
+} from '../domain/config.decider';
 import { desiredState, pendingRestart } from './config-routes';
 
 export type ApplyOutcome =
@@ -34,6 +40,8 @@ export type ApplyOutcome =
 @Injectable()
 export class ConfigApplier {
   private readonly logger = new Logger('config');
+  /** The config stream's folded state: each apply reads only what was appended since. */
+  private readonly state = new StreamStateCache<ConfigState>(1);
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -50,13 +58,14 @@ export class ConfigApplier {
       { kind: 'RejectConfig', source, errors },
       undefined,
       ctx,
+      { cache: this.state },
     );
     for (const error of errors) this.logger.error(`config rejected: ${error}`);
     return { status: 'rejected', errors };
   }
 
   async apply(config: NekzusConfig, source: string, running?: NekzusConfig): Promise<ApplyOutcome> {
-    const { state } = await loadStream(this.store, CONFIG_STREAM, configDecider);
+    const { state } = await loadStream(this.store, CONFIG_STREAM, configDecider, this.state);
     const owned = new Set(state.routeIds);
     const desired = desiredState(config, this.table, owned);
     if (desired.errors.length > 0) return this.reject(source, desired.errors);
@@ -93,7 +102,7 @@ export class ConfigApplier {
       },
       undefined,
       this.context(source, correlationId),
-      { newId: () => appliedId },
+      { newId: () => appliedId, cache: this.state },
     );
     if (result.events.length === 0) return { status: 'unchanged' };
 

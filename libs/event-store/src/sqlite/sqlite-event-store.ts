@@ -48,6 +48,9 @@ export interface SqliteEventStoreOptions {
 
 type Row = [number, string, string, number, string, number, string, string, string];
 const COLUMNS = 'position, id, stream, revision, type, schema_version, data, metadata, recorded_at';
+/** Indexes of the paging keys in a Row. */
+const POSITION = 0;
+const REVISION = 3;
 
 interface Writer {
   append(request: AppendRequest): Promise<AppendOutcome>;
@@ -90,10 +93,6 @@ export class SqliteEventStore implements EventStore {
     return new SqliteEventStore(options, db);
   }
 
-  get path(): string {
-    return this.options.path;
-  }
-
   async append(
     stream: string,
     events: readonly NewEvent[],
@@ -118,48 +117,48 @@ export class SqliteEventStore implements EventStore {
     };
   }
 
-  async *readStream(
-    stream: string,
-    options: ReadStreamOptions = {},
+  readStream(stream: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
+    const stmt = this.statement(
+      options.direction === 'backwards'
+        ? `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`
+        : `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+    );
+    return this.paged(
+      options,
+      REVISION,
+      (cursor, limit) => stmt.all(stream, cursor, limit) as Row[],
+    );
+  }
+
+  readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    const page = this.pageQuery(
+      options.direction === 'backwards' ? 'backwards' : 'forwards',
+      options.filter,
+    );
+    return this.paged(options, POSITION, page);
+  }
+
+  /** Pages through rows keyed by `key` (revision or position) from `from`, up to `maxCount`. */
+  private async *paged(
+    options: ReadStreamOptions,
+    key: typeof REVISION | typeof POSITION,
+    page: (cursor: number, limit: number) => Row[],
   ): AsyncGenerator<RecordedEvent> {
     const backwards = options.direction === 'backwards';
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     const from = options.from ?? (backwards ? 'end' : 'start');
     let cursor: number =
       from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : Number(from);
-    const sql = backwards
-      ? `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`
-      : `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`;
-    const stmt = this.statement(sql);
     while (remaining > 0) {
       this.assertOpen();
       const limit = Math.min(this.pageSize, remaining);
-      const rows = stmt.all(stream, cursor, limit) as Row[];
+      const rows = page(cursor, limit);
       for (const row of rows) yield this.toRecorded(row);
       if (rows.length < limit) return;
       await nextTurn();
       remaining -= rows.length;
       const last = rows[rows.length - 1]!;
-      cursor = backwards ? last[3] - 1 : last[3] + 1;
-    }
-  }
-
-  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
-    const backwards = options.direction === 'backwards';
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
-    const from = options.from ?? (backwards ? 'end' : 'start');
-    let cursor: number =
-      from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : Number(from);
-    const page = this.pageQuery(backwards ? 'backwards' : 'forwards', options.filter);
-    while (remaining > 0) {
-      this.assertOpen();
-      const rows = page(cursor, Math.min(this.pageSize, remaining));
-      for (const row of rows) yield this.toRecorded(row);
-      if (rows.length < Math.min(this.pageSize, remaining)) return;
-      await nextTurn();
-      remaining -= rows.length;
-      const last = rows[rows.length - 1]!;
-      cursor = backwards ? last[0] - 1 : last[0] + 1;
+      cursor = backwards ? last[key] - 1 : last[key] + 1;
     }
   }
 

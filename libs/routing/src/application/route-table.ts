@@ -16,7 +16,6 @@ export class RouteTable {
   private readonly byPathBase = new Map<string, string>();
   private readonly bySubdomain = new Map<string, string>();
   private readonly tracker = new PositionTracker();
-  private listeners = new Set<() => void>();
 
   apply(recorded: RecordedEvent): void {
     if (!ROUTING_TYPES.has(recorded.type)) {
@@ -49,7 +48,6 @@ export class RouteTable {
         return;
     }
     this.tracker.advance(recorded.position);
-    for (const listener of this.listeners) listener();
   }
 
   private unindex(routeId: string): void {
@@ -67,11 +65,6 @@ export class RouteTable {
 
   waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
     return this.tracker.waitFor(position, timeoutMs);
-  }
-
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   pathBaseOwner(pathBase: string): string | undefined {

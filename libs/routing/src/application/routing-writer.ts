@@ -12,7 +12,6 @@ import {
   appStream,
   routeDecider,
   routeStream,
-  RouteNotFound,
   type AppCommand,
   type AppState,
   type RouteCommand,
@@ -178,10 +177,6 @@ export class RoutingWriter {
   private async finish(position: bigint | undefined): Promise<RoutingCommandResult> {
     if (position !== undefined) await this.consistency.waitFor(position);
     return { position };
-  }
-
-  assertRouteExists(routeId: string): void {
-    if (!this.table.route(routeId)) throw new RouteNotFound(routeId);
   }
 }
 

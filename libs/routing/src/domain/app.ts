@@ -1,5 +1,5 @@
 import type { ErrorDetail } from '#libs/kernel';
-import { ID_PATTERN } from './route';
+import { changedFields, ID_PATTERN, ID_RULE } from './route';
 
 export interface DiscoveryMeta {
   source: string;
@@ -44,8 +44,7 @@ export function appWithDefaults(input: AppInput): AppSpec {
 export function validateApp(app: AppSpec): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   const bad = (field: string, message: string) => problems.push({ field, message });
-  if (!ID_PATTERN.test(app.id))
-    bad('id', 'must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
+  if (!ID_PATTERN.test(app.id)) bad('id', ID_RULE);
   if (app.name.trim().length === 0 || app.name.length > 128)
     bad('name', 'must be 1-128 characters');
   if (app.icon.length > 2048) bad('icon', 'must be at most 2048 characters');
@@ -65,5 +64,5 @@ export function validateApp(app: AppSpec): ErrorDetail[] {
 }
 
 export function changedAppFields(before: AppSpec, after: AppSpec): AppField[] {
-  return APP_FIELDS.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+  return changedFields(before, after, APP_FIELDS);
 }

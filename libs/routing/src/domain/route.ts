@@ -78,6 +78,8 @@ export const ROUTE_DEFAULTS: Omit<RouteSpec, 'routeId' | 'appId' | 'pathBase' | 
 };
 
 export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const ID_RULE =
+  'must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit';
 const PATH_CHARS = /^[A-Za-z0-9._~!$&'()*+,;=:@%/-]+$/;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const SCOPE = /^[A-Za-z0-9:*._-]{1,64}$/;
@@ -117,16 +119,8 @@ export function validateRoute(route: RouteSpec): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   const bad = (field: string, message: string) => problems.push({ field, message });
 
-  if (!ID_PATTERN.test(route.routeId))
-    bad(
-      'routeId',
-      'must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
-    );
-  if (!ID_PATTERN.test(route.appId))
-    bad(
-      'appId',
-      'must be 1-63 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
-    );
+  if (!ID_PATTERN.test(route.routeId)) bad('routeId', ID_RULE);
+  if (!ID_PATTERN.test(route.appId)) bad('appId', ID_RULE);
 
   const p = route.pathBase;
   if (!p.startsWith('/apps/') || p.length <= '/apps/'.length)
@@ -192,6 +186,15 @@ function parseUrl(text: string): URL | undefined {
   }
 }
 
+/** The fields whose values differ, in the order `fields` lists them. */
+export function changedFields<T, K extends keyof T>(
+  before: T,
+  after: T,
+  fields: readonly K[],
+): K[] {
+  return fields.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+}
+
 export function changedRouteFields(before: RouteSpec, after: RouteSpec): RouteField[] {
-  return ROUTE_FIELDS.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+  return changedFields(before, after, ROUTE_FIELDS);
 }

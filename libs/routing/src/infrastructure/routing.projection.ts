@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '#libs/event-store';
 import type { ReadModelProjection } from '#libs/projections';
 import type { EntityManager } from 'typeorm';
-import { ROUTING_EVENT_TYPES, type RouteSpec, type RoutingEvent } from '../domain';
+import { ROUTING_EVENT_TYPES, type AppSpec, type RouteSpec, type RoutingEvent } from '../domain';
 
 const ROUTING_TYPES: ReadonlySet<string> = new Set(ROUTING_EVENT_TYPES);
 
@@ -32,27 +32,10 @@ async function applyRouting(recorded: RecordedEvent, rows: Rows): Promise<void> 
   const at = recorded.recordedAt.toISOString();
   const position = Number(recorded.position);
   switch (event.type) {
-    case 'AppRegistered': {
-      const { app } = event.data;
-      return rows.upsert('apps', {
-        id: app.id,
-        name: app.name,
-        spec: JSON.stringify(app),
-        createdAt: at,
-        updatedAt: at,
-        position,
-      });
-    }
-    case 'AppUpdated': {
-      const { app } = event.data;
-      return rows.update('apps', {
-        id: app.id,
-        name: app.name,
-        spec: JSON.stringify(app),
-        updatedAt: at,
-        position,
-      });
-    }
+    case 'AppRegistered':
+      return rows.upsert('apps', { ...appRow(event.data.app, at, position), createdAt: at });
+    case 'AppUpdated':
+      return rows.update('apps', appRow(event.data.app, at, position));
     case 'AppRemoved':
       return rows.remove('apps', event.data.appId);
     case 'RouteAdded':
@@ -64,6 +47,10 @@ async function applyRouting(recorded: RecordedEvent, rows: Rows): Promise<void> 
     default:
       return;
   }
+}
+
+function appRow(app: AppSpec, at: string, position: number): Omit<Row, 'createdAt'> {
+  return { id: app.id, name: app.name, spec: JSON.stringify(app), updatedAt: at, position };
 }
 
 function routeRow(route: RouteSpec, at: string, position: number): Omit<Row, 'createdAt'> {
