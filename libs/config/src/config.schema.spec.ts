@@ -30,6 +30,7 @@ describe('the config schema', () => {
       | 'server'
       | 'auth'
       | 'bootstrap'
+      | 'rate_limits'
       | 'storage'
       | 'notifications'
       | 'discovery'
@@ -57,6 +58,6 @@ describe('the config schema', () => {
     expectTypeOf<RouteConfig['strip_prefix']>().toEqualTypeOf<boolean>();
     expectTypeOf<RouteConfig['scopes']>().toEqualTypeOf<string[] | undefined>();
     expectTypeOf<AppConfig['endpoints']>().toEqualTypeOf<Record<string, string> | undefined>();
-    expect(Object.keys(configSchema.properties)).toHaveLength(16);
+    expect(Object.keys(configSchema.properties)).toHaveLength(17);
   });
 });

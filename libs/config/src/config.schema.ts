@@ -129,11 +129,48 @@ const auth = section(
       'x-secret': true,
     }),
     default_scopes: stringList('Scopes required by routes that name none and are not public.'),
-    local_network_trust: bool({
+    local_network_trust: oneOfStrings(['loopback', 'lan', 'off'], {
       description:
-        '(Not in Nekzus) When true, requests from loopback and private addresses need no token, as in Nekzus; when false every request must authenticate.',
-      default: false,
+        '(Not in Nekzus) Which callers need no credentials and act as an administrator: "loopback" (this machine only), "lan" (loopback plus the ranges in local_networks, as Nekzus does) or "off" (everyone must authenticate, loopback included). The address is the socket peer, or the forwarded client address when the peer is a trusted proxy.',
+      default: 'loopback',
+      'x-env': 'NEKZUS_LOCAL_NETWORK_TRUST',
     }),
+    local_networks: list(str({ description: 'IP address or CIDR range.', format: IP_OR_CIDR }), {
+      description:
+        '(Not in Nekzus) The ranges local_network_trust "lan" trusts; loopback is always included.',
+      default: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+    }),
+    session_ttl: duration(
+      '(Not in Nekzus) How long an administrator sign-in lasts before signing in again.',
+      '12h',
+    ),
+  },
+);
+
+const rateLimit = (description: string, perMinute: number, burst: number) =>
+  section(
+    { description },
+    {
+      per_minute: int({
+        description: 'Requests refilled per minute; 0 turns this limit off.',
+        minimum: 0,
+        default: perMinute,
+      }),
+      burst: int({ description: 'Requests allowed at once.', minimum: 1, default: burst }),
+    },
+  );
+
+const rate_limits = section(
+  {
+    description:
+      '(Not in Nekzus) Token buckets per category, each kept per client address and per signed-in identity. The proxy has none unless a route sets one.',
+  },
+  {
+    auth: rateLimit('Sign-in, setup, token pairing and refresh.', 10, 10),
+    pairing: rateLimit('Redeeming pairing codes (POST /api/v1/pair).', 10, 5),
+    qr: rateLimit('Issuing pairing codes and the /pair page.', 60, 3),
+    devices: rateLimit('Device endpoints.', 30, 30),
+    api: rateLimit('Every other /api/v1 endpoint.', 600, 100),
   },
 );
 
@@ -549,6 +586,7 @@ const properties = {
   server,
   auth,
   bootstrap,
+  rate_limits,
   storage,
   notifications,
   discovery,

@@ -50,8 +50,11 @@ describe('an empty file', () => {
       issuer: 'nekzus',
       audience: 'nekzus-mobile',
       default_scopes: [],
-      local_network_trust: false,
+      local_network_trust: 'loopback',
+      local_networks: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+      session_ttl: '12h',
     });
+    expect(config?.rate_limits.auth).toEqual({ per_minute: 10, burst: 10 });
     expect(config?.storage).toEqual({ data_dir: './data', database_path: './data/nexus.db' });
     expect(config?.discovery.docker.mode).toBe('opt-out');
     expect(config?.discovery.mdns.services).toHaveLength(6);
@@ -126,7 +129,7 @@ describe.each([
   [
     'auth',
     'auth:\n  local_network_trust: maybe\n',
-    'bad.yaml:2:24: auth.local_network_trust: expected a boolean, found "maybe"',
+    'bad.yaml:2:24: auth.local_network_trust: expected one of "loopback", "lan", "off", found "maybe"',
   ],
   [
     'bootstrap',
@@ -281,7 +284,7 @@ describe('a file with several mistakes', () => {
       'bad.yaml:3:16: routes[0].path_base: expected a path starting with "/", found "a"',
       'bad.yaml:6:13: health_checks.interval: expected a duration such as 30s, 5m or 1h30m, found "often"',
       expect.stringMatching(/^bad\.yaml:8:9: server\.addr: expected host:port/),
-      'bad.yaml:10:24: auth.local_network_trust: expected a boolean, found "maybe"',
+      'bad.yaml:10:24: auth.local_network_trust: expected one of "loopback", "lan", "off", found "maybe"',
       'bad.yaml:11:17: auth.hs256_secret: expected at least 32 characters, found a 9-character value',
     ]);
   });

@@ -5,7 +5,7 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import { DomainError } from '#libs/kernel';
+import { DomainError, RateLimited } from '#libs/kernel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, statusOf, type ErrorBody } from './error-body';
 import { requestIdOf } from './request-context';
@@ -47,6 +47,8 @@ export class ErrorFilter implements ExceptionFilter {
         requestId: body.requestId,
         err: error instanceof Error ? error.stack : String(error),
       });
+    if (error instanceof RateLimited && !res.headersSent)
+      res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
     sendJson(res, status, body);
   }
 

@@ -1,0 +1,40 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Who is calling, decided once per request by the access guard (or the data plane) from the
+ * credentials presented and the client address; every later check reads it from here.
+ */
+export type Principal =
+  | { kind: 'anonymous' }
+  /** Trusted by `auth.local_network_trust` without credentials; acts as an administrator. */
+  | { kind: 'local'; address: string }
+  | { kind: 'admin'; username: string; sessionId: string; via: 'cookie' | 'bearer' }
+  | { kind: 'device'; deviceId: string; scopes: readonly string[]; tokenId: string }
+  | { kind: 'apikey'; keyId: string; scopes: readonly string[] };
+
+const PRINCIPAL = Symbol('nekzus.principal');
+
+type Holder = IncomingMessage & { [PRINCIPAL]?: Principal };
+
+export function principalOf(req: IncomingMessage): Principal {
+  return (req as Holder)[PRINCIPAL] ?? { kind: 'anonymous' };
+}
+
+export function setPrincipal(req: IncomingMessage, principal: Principal): void {
+  (req as Holder)[PRINCIPAL] = principal;
+}
+
+/** A stable key for per-identity limits and logs, or undefined for anonymous callers. */
+export function identityKeyOf(principal: Principal): string | undefined {
+  switch (principal.kind) {
+    case 'anonymous':
+    case 'local':
+      return undefined;
+    case 'admin':
+      return `admin:${principal.username}`;
+    case 'device':
+      return `device:${principal.deviceId}`;
+    case 'apikey':
+      return `apikey:${principal.keyId}`;
+  }
+}
