@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { adminAccountDecider, apiKeyDecider } from '#libs/access';
 import { configDecider } from '#libs/config';
+import { deviceDecider, pairingCodeDecider } from '#libs/pairing';
 import { fold } from '#libs/kernel';
 import {
   appDecider,
@@ -98,6 +100,97 @@ describe('event schemas', () => {
       configDecider.initialState(),
     );
     produced.push(...(applied as never[]), ...(rejected as never[]));
+
+    // Access and pairing: what their deciders produce, plus the events appended without one.
+    const now = { now: new Date('2026-01-01T00:00:00Z') };
+    const run = <C, E extends { type: string; data: unknown }, S, X>(
+      decider: { initialState(): S; evolve(s: S, e: E): S; decide(c: C, s: S, x: X): E[] },
+      context: X,
+      commands: C[],
+    ) => {
+      let history: E[] = [];
+      for (const command of commands) {
+        const events = decider.decide(command, fold(decider, history), context);
+        produced.push(...(events as never[]));
+        history = [...history, ...events];
+      }
+    };
+    run(adminAccountDecider, undefined, [
+      {
+        kind: 'CreateFirstAdmin',
+        username: 'admin',
+        passwordHash: 'scrypt$15$8$1$c2FsdA==$aGFzaA==',
+      },
+    ]);
+    const keyId = `key_${'a'.repeat(32)}`;
+    run(apiKeyDecider, now, [
+      {
+        kind: 'CreateApiKey',
+        keyId,
+        name: 'ci',
+        prefix: 'nkz_abcdefgh',
+        keyHash: 'b'.repeat(64),
+        scopes: ['read:catalog'],
+        expiresAt: '2027-01-01T00:00:00Z',
+      },
+      { kind: 'RevokeApiKey', keyId, permanent: false },
+      { kind: 'RevokeApiKey', keyId, permanent: true },
+    ]);
+    const codeId = '0190a0b0-0000-7000-8000-000000000001';
+    run(pairingCodeDecider, now, [
+      {
+        kind: 'IssueCode',
+        code: {
+          codeId,
+          codeHash: 'c'.repeat(64),
+          tokenDigest: 'd'.repeat(64),
+          expiresAt: '2026-01-01T00:05:00.000Z',
+          baseUrl: 'https://192.168.1.10:8080',
+          spkiPins: ['sha256/AAAA'],
+        },
+      },
+      { kind: 'RedeemCode', codeId },
+      { kind: 'UseCode', codeId, deviceId: 'phone-1' },
+    ]);
+    run(deviceDecider, undefined, [
+      {
+        kind: 'PairDevice',
+        device: {
+          deviceId: 'phone-1',
+          name: 'Pixel',
+          model: 'Pixel',
+          platform: 'android',
+          scopes: ['read:catalog'],
+          via: 'pairing-code',
+          codeId,
+        },
+      },
+      { kind: 'RenameDevice', deviceId: 'phone-1', name: 'Kitchen tablet' },
+      {
+        kind: 'RefreshDeviceToken',
+        deviceId: 'phone-1',
+        tokenId: '0190a0b0-0000-7000-8000-000000000002',
+      },
+      { kind: 'RevokeDevice', deviceId: 'phone-1' },
+    ]);
+    const session = '0190a0b0-0000-7000-8000-000000000003';
+    produced.push(
+      {
+        type: 'AdminSignedIn',
+        data: {
+          username: 'admin',
+          sessionId: session,
+          expiresAt: '2026-01-01T12:00:00.000Z',
+          address: '127.0.0.1',
+        },
+      } as never,
+      {
+        type: 'AdminSignInFailed',
+        data: { username: 'nobody', reason: 'unknown-user', address: '::1' },
+      } as never,
+      { type: 'AdminSignedOut', data: { username: 'admin', sessionId: session } } as never,
+      { type: 'GatewayInstanceCreated', data: { nekzusId: 'nkz_abcdefghijklmnop' } } as never,
+    );
 
     expect(new Set(produced.map((e) => e.type))).toEqual(new Set(emittedEventTypes()));
     for (const event of produced)

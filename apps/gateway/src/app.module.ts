@@ -1,24 +1,60 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import {
+  ACCESS_CLOCK,
+  ACCESS_DIRECTORY,
+  AccessModule,
+  Authenticator,
+  DEVICE_REGISTRY,
+  JWT_TOKENS,
+  type JwtTokens,
+} from '#libs/access';
 import { EVENT_STORE } from '#libs/event-store';
-import { ConfigModule } from '#libs/config';
-import { ErrorFilter } from '#libs/http';
+import { ConfigModule, LiveConfig } from '#libs/config';
+import { ErrorFilter, RATE_LIMITS, type RateLimits } from '#libs/http';
+import {
+  DEVICE_DIRECTORY,
+  PAIRING_CODES,
+  PAIRING_SETTINGS,
+  PairingModule,
+  type PairingSettings,
+} from '#libs/pairing';
 import { PROJECTION_RUNNER, READ_MODEL_DATABASE } from '#libs/projections';
 import { CONSISTENCY, RouteTable, RoutingModule } from '#libs/routing';
 import type { Infrastructure } from './composition';
 import { HealthController } from './health.controller';
 
+/** What the composition root builds besides the stores: the running config and the access machinery. */
+export interface Services {
+  live: LiveConfig;
+  tokens: JwtTokens;
+  authenticator: Authenticator;
+  rateLimits: RateLimits;
+  pairing: PairingSettings;
+  clock: () => number;
+}
+
 /** Hands the opened infrastructure to every context module. */
 @Global()
 @Module({})
 class InfrastructureModule {
-  static register(infra: Infrastructure): DynamicModule {
+  static register(infra: Infrastructure, services: Services): DynamicModule {
     const providers = [
       { provide: EVENT_STORE, useValue: infra.store },
       { provide: READ_MODEL_DATABASE, useValue: infra.readModels },
       { provide: PROJECTION_RUNNER, useValue: infra.runner },
       { provide: CONSISTENCY, useValue: infra.runner },
       { provide: RouteTable, useValue: infra.routeTable },
+      { provide: ACCESS_DIRECTORY, useValue: infra.access },
+      { provide: DEVICE_DIRECTORY, useValue: infra.devices },
+      { provide: DEVICE_REGISTRY, useValue: infra.devices },
+      { provide: PAIRING_CODES, useValue: infra.pairingCodes },
+      { provide: LiveConfig, useValue: services.live },
+      { provide: JWT_TOKENS, useValue: services.tokens },
+      { provide: Authenticator, useValue: services.authenticator },
+      { provide: RATE_LIMITS, useValue: services.rateLimits },
+      { provide: PAIRING_SETTINGS, useValue: services.pairing },
+      { provide: ACCESS_CLOCK, useValue: services.clock },
     ];
     return { module: InfrastructureModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -26,10 +62,16 @@ class InfrastructureModule {
 
 @Module({})
 export class AppModule {
-  static register(infra: Infrastructure): DynamicModule {
+  static register(infra: Infrastructure, services: Services): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfrastructureModule.register(infra), RoutingModule, ConfigModule],
+      imports: [
+        InfrastructureModule.register(infra, services),
+        AccessModule,
+        PairingModule,
+        RoutingModule,
+        ConfigModule,
+      ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -7,7 +7,9 @@ import {
   type ReadModelContribution,
   type RunnerLogger,
 } from '#libs/projections';
+import { ACCESS_EVENT_TYPES, AccessDirectory } from '#libs/access';
 import { CONFIG_EVENT_TYPES } from '#libs/config';
+import { DeviceDirectory, PAIRING_EVENT_TYPES, PairingCodes } from '#libs/pairing';
 import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
 
 /** Every context's read models, in one list shared by the gateway and the CLI. */
@@ -17,7 +19,12 @@ export function readModelContributions(): ReadModelContribution[] {
 
 /** Every event type the code can emit; each must have a schema in event-schemas/ (tested). */
 export function emittedEventTypes(): string[] {
-  return [...ROUTING_EVENT_TYPES, ...CONFIG_EVENT_TYPES].sort();
+  return [
+    ...ROUTING_EVENT_TYPES,
+    ...CONFIG_EVENT_TYPES,
+    ...ACCESS_EVENT_TYPES,
+    ...PAIRING_EVENT_TYPES,
+  ].sort();
 }
 
 export function findEventSchemasDir(from = __dirname): string {
@@ -37,6 +44,11 @@ export interface Infrastructure {
   store: SqliteEventStore;
   readModels: ReadModelDatabase;
   routeTable: RouteTable;
+  /** Admin accounts, API keys, ended sessions and sign-in failures (in memory). */
+  access: AccessDirectory;
+  /** Paired and revoked devices (in memory): what every surface asks before trusting a device token. */
+  devices: DeviceDirectory;
+  pairingCodes: PairingCodes;
   runner: ProjectionRunner;
   close(): Promise<void>;
 }
@@ -61,11 +73,14 @@ export async function openInfrastructure(
   const contributions = readModelContributions();
   const readModels = await ReadModelDatabase.open(paths(dataDir).readModels, contributions);
   const routeTable = new RouteTable();
+  const access = new AccessDirectory();
+  const devices = new DeviceDirectory();
+  const pairingCodes = new PairingCodes();
   const runner = new ProjectionRunner(
     store,
     readModels,
     contributions.flatMap((c) => c.projections),
-    [routeTable],
+    [routeTable, access, devices, pairingCodes],
     logger,
   );
   return {
@@ -73,6 +88,9 @@ export async function openInfrastructure(
     store,
     readModels,
     routeTable,
+    access,
+    devices,
+    pairingCodes,
     runner,
     async close() {
       await runner.stop();

@@ -1,10 +1,28 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname, networkInterfaces } from 'node:os';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
-import { ConfigApplier, ConfigWatcher, type ApplyOutcome } from '#libs/config';
-import { AppModule } from './app.module';
+import {
+  type AccessDirectory,
+  Authenticator,
+  JwtTokens,
+  loadJwtSecret,
+  NetworkPolicy,
+} from '#libs/access';
+import {
+  ConfigApplier,
+  ConfigWatcher,
+  LiveConfig,
+  type ApplyOutcome,
+  type NekzusConfig,
+} from '#libs/config';
+import { RateLimiter, type RateLimitRule } from '#libs/http';
+import { ensureInstanceId } from '#libs/pairing';
+import { loadTlsMaterial, tlsServerOptions, type TlsMaterial } from '#libs/tls';
+import { AppModule, type Services } from './app.module';
 import { openInfrastructure, paths, type Infrastructure } from './composition';
 import { DataPlane, refuseUpgrade } from './data-plane';
 import { PinoNestLogger } from './logger';
@@ -15,6 +33,13 @@ export interface RunningGateway {
   infra: Infrastructure;
   /** Base URL the gateway answers on, e.g. http://127.0.0.1:8080. */
   url: string;
+  /** The URL phones are given in QR codes (server.base_url, else detected). */
+  baseUrl: string;
+  /** The certificate served, when HTTPS is on. */
+  tls: TlsMaterial | undefined;
+  nekzusId: string;
+  /** Where the JWT secret came from (never the secret itself). */
+  secretSource: string;
   /** Settles once the projections caught up and the config's routes and apps were applied. */
   configApplied: Promise<ApplyOutcome>;
   /** Re-reads and applies the config file now (as a file change or SIGHUP would). */
@@ -36,9 +61,48 @@ export async function startGateway(
     error: (msg, fields) => logger.error(fields ?? {}, msg),
   });
   infra.runner.start();
+  const config = settings.config;
+  const tls = await loadTlsMaterial({
+    mode: config.server.tls,
+    certFile: config.server.tls_cert,
+    keyFile: config.server.tls_key,
+    dataDir: settings.dataDir,
+  });
+  const secret = loadJwtSecret({
+    configured: config.auth.hs256_secret,
+    dataDir: settings.dataDir,
+    devMode: settings.devMode,
+  });
+  const nekzusId = await ensureInstanceId(infra.store);
+  const live = new LiveConfig(config);
+  const network = new NetworkPolicy(config);
+  const limiter = new RateLimiter(rateRules(config));
+  live.onChange((next) => {
+    network.update(next);
+    limiter.reconfigure(rateRules(next));
+  });
+  const tokens = new JwtTokens(secret.key, config.auth.issuer, config.auth.audience);
+  const authenticator = new Authenticator(tokens, infra.access, infra.devices, network);
+  const scheme = tls ? 'https' : 'http';
+  const baseUrl = config.server.base_url || detectBaseUrl(scheme, settings.port);
+  const services: Services = {
+    live,
+    tokens,
+    authenticator,
+    rateLimits: { limiter, clientAddress: (req) => network.clientAddress(req) },
+    pairing: {
+      nekzusId,
+      name: `Nekzus @ ${hostname() || 'Nexus'}`,
+      baseUrl,
+      spkiPins: tls?.spkiPins ?? [],
+      version: GATEWAY_VERSION,
+    },
+    clock: Date.now,
+  };
+  const sweeper = setInterval(() => sweepSessions(infra.access), 10 * 60_000).unref();
 
   const nest = await NestFactory.create<NestExpressApplication>(
-    AppModule.register(infra),
+    AppModule.register(infra, services),
     new ExpressAdapter(),
     {
       bodyParser: false,
@@ -50,15 +114,16 @@ export async function startGateway(
   (nest.getHttpAdapter().getInstance() as { disable(s: string): void }).disable('x-powered-by');
   await nest.init();
   const control = nest.getHttpAdapter().getInstance() as (req: unknown, res: unknown) => void;
-  const dataPlane = new DataPlane(infra.routeTable);
+  const dataPlane = new DataPlane(infra.routeTable, authenticator, live);
 
-  const server = createServer(
-    { requestTimeout: 0, headersTimeout: 10_000, keepAliveTimeout: 65_000 },
-    (req, res) => {
-      if (dataPlane.handles(req.url)) dataPlane.handle(req, res);
-      else control(req, res);
-    },
-  );
+  const listener: RequestListener = (req, res) => {
+    if (dataPlane.handles(req.url)) dataPlane.handle(req, res);
+    else control(req, res);
+  };
+  const serverOptions = { requestTimeout: 0, headersTimeout: 10_000, keepAliveTimeout: 65_000 };
+  const server: Server = tls
+    ? createHttpsServer({ ...serverOptions, ...tlsServerOptions(tls) }, listener)
+    : createServer(serverOptions, listener);
   // One owner for every upgrade on this port; paths nobody serves get a real 404.
   server.on('upgrade', (req, socket) => {
     socket.on('error', () => socket.destroy());
@@ -74,19 +139,16 @@ export async function startGateway(
     });
   });
   const address = server.address() as AddressInfo;
+  // Known only now when the port was 0 (tests): the QR codes carry the real one.
+  if (!config.server.base_url) services.pairing.baseUrl = detectBaseUrl(scheme, address.port);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host === '[::]' || host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  const url = `${scheme}://${host === '[::]' || host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
 
   const applier = nest.get(ConfigApplier);
   const source = settings.configPath ?? 'defaults';
   const watcher = settings.configPath
-    ? new ConfigWatcher(
-        settings.configPath,
-        applier,
-        settings.config,
-        settings.sources,
-        (outcome, trigger) =>
-          logger.info({ trigger, ...outcome }, `config reload: ${outcome.status}`),
+    ? new ConfigWatcher(settings.configPath, applier, live, settings.sources, (outcome, trigger) =>
+        logger.info({ trigger, ...outcome }, `config reload: ${outcome.status}`),
       )
     : undefined;
   const configApplied = infra.runner.ready().then(async () => {
@@ -111,11 +173,16 @@ export async function startGateway(
     server,
     infra,
     url,
+    baseUrl: services.pairing.baseUrl,
+    tls,
+    nekzusId,
+    secretSource: secret.source,
     configApplied,
     reloadConfig: () => (watcher ? watcher.reload('request') : Promise.resolve(undefined)),
     close() {
       closing ??= (async () => {
         watcher?.stop();
+        clearInterval(sweeper);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -135,4 +202,39 @@ export function describeStart(settings: GatewaySettings, url: string): string[] 
     `Nekzus gateway listening on ${settings.host ? url : `http://0.0.0.0:${new URL(url).port} (all interfaces; this machine: ${url})`}`,
     `data directory ${settings.dataDir} (events: ${p.events}, read models: ${p.readModels})`,
   ];
+}
+
+export const GATEWAY_VERSION = '0.1.0';
+
+function rateRules(config: NekzusConfig): Record<string, RateLimitRule> {
+  const rules: Record<string, RateLimitRule> = {};
+  for (const [category, rule] of Object.entries(config.rate_limits))
+    rules[category] = { perMinute: rule.per_minute, burst: rule.burst };
+  return rules;
+}
+
+/** Ended sessions are remembered only while their tokens could still be presented. */
+function sweepSessions(access: AccessDirectory): void {
+  access.sweepEndedSessions(Date.now() - 7 * 24 * 3600_000);
+}
+
+/**
+ * The URL phones are given when server.base_url is not set: the first private IPv4 address
+ * (192.168.x and 10.x before 172.16–31.x, which is usually Docker's), else localhost.
+ */
+export function detectBaseUrl(scheme: string, port: number): string {
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
+  const rank = (ip: string) =>
+    ip.startsWith('192.168.')
+      ? 0
+      : ip.startsWith('10.')
+        ? 1
+        : /^172\.(1[6-9]|2[0-9]|3[01])\./.test(ip)
+          ? 2
+          : 3;
+  const best = addresses.filter((ip) => rank(ip) < 3).sort((a, b) => rank(a) - rank(b))[0];
+  return `${scheme}://${best ?? 'localhost'}:${port}`;
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { NoRateLimit, Public } from '#libs/http';
 import type { ServerResponse } from 'node:http';
 import { EVENT_STORE, type EventStore } from '#libs/event-store';
 import { PROJECTION_RUNNER, type ProjectionRunner, type ProjectionStatus } from '#libs/projections';
@@ -24,6 +25,8 @@ function toJson(s: ProjectionStatus): ProjectionJson {
 }
 
 @Controller()
+@Public()
+@NoRateLimit()
 export class HealthController {
   private readonly started = Date.now();
 

@@ -21,6 +21,8 @@ export interface GatewaySettings {
   bodyLimit: number;
   /** The whole validated config (defaults < file < environment < flags). */
   config: NekzusConfig;
+  /** `ENVIRONMENT` is development, dev or test (Nekzus's switch): example-looking secrets are allowed. */
+  devMode: boolean;
   /** Unknown keys and other things worth a look; start-up goes on. */
   warnings: string[];
   /** What the config was computed from, so a reload applies the same precedence. */
@@ -67,6 +69,7 @@ export function loadSettings(
     logLevel: level as GatewaySettings['logLevel'],
     bodyLimit: 1024 * 1024,
     config,
+    devMode: ['development', 'dev', 'test'].includes((env['ENVIRONMENT'] ?? '').toLowerCase()),
     sources: { flags, env },
     warnings: result.warnings
       .filter((w: ConfigIssue) => !/config file not found; using defaults/.test(w.message))

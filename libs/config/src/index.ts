@@ -33,5 +33,7 @@ export {
   routeFromConfig,
   appFromConfig,
 } from './application/config-routes';
+export { LiveConfig } from './application/live-config';
 export { ConfigWatcher } from './infrastructure/config-watcher';
 export { ConfigModule } from './config.module';
+export { durationMs } from './duration';

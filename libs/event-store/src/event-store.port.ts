@@ -4,7 +4,8 @@
  * increasing position, appends are atomic and checked against an expected stream state.
  */
 
-export type ActorKind = 'admin' | 'device' | 'apikey' | 'system' | 'discovery' | 'config';
+export type ActorKind =
+  'admin' | 'device' | 'apikey' | 'anonymous' | 'system' | 'discovery' | 'config';
 
 export interface Actor {
   kind: ActorKind;

@@ -140,7 +140,7 @@ const METADATA_SCHEMA = {
       required: ['kind', 'id'],
       additionalProperties: false,
       properties: {
-        kind: { enum: ['admin', 'device', 'apikey', 'system', 'discovery', 'config'] },
+        kind: { enum: ['admin', 'device', 'apikey', 'anonymous', 'system', 'discovery', 'config'] },
         id: { type: 'string', minLength: 1, maxLength: 256 },
       },
     },

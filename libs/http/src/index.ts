@@ -4,3 +4,8 @@ export * from './json-body.pipe';
 export * from './loopback-only.guard';
 export * from './request-context';
 export * from './principal';
+export * from './address-matcher';
+export * from './client-address';
+export * from './rate-limiter';
+export * from './rate-limit.guard';
+export * from './access.decorators';

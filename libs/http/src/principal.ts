@@ -13,15 +13,41 @@ export type Principal =
   | { kind: 'apikey'; keyId: string; scopes: readonly string[] };
 
 const PRINCIPAL = Symbol('nekzus.principal');
+const ADDRESS = Symbol('nekzus.callerAddress');
 
-type Holder = IncomingMessage & { [PRINCIPAL]?: Principal };
+type Holder = IncomingMessage & { [PRINCIPAL]?: Principal; [ADDRESS]?: string };
 
 export function principalOf(req: IncomingMessage): Principal {
   return (req as Holder)[PRINCIPAL] ?? { kind: 'anonymous' };
 }
 
-export function setPrincipal(req: IncomingMessage, principal: Principal): void {
+export function setPrincipal(req: IncomingMessage, principal: Principal, address?: string): void {
   (req as Holder)[PRINCIPAL] = principal;
+  if (address !== undefined) (req as Holder)[ADDRESS] = address;
+}
+
+/** The caller's address as the access guard judged it (trusted proxies applied), else the socket peer. */
+export function callerAddressOf(req: IncomingMessage): string | undefined {
+  return (req as Holder)[ADDRESS] ?? req.socket?.remoteAddress;
+}
+
+/** Who an event's metadata names as the actor of a request. */
+export function actorOf(principal: Principal): {
+  kind: 'admin' | 'device' | 'apikey' | 'anonymous';
+  id: string;
+} {
+  switch (principal.kind) {
+    case 'admin':
+      return { kind: 'admin', id: principal.username };
+    case 'local':
+      return { kind: 'admin', id: 'local' };
+    case 'device':
+      return { kind: 'device', id: principal.deviceId };
+    case 'apikey':
+      return { kind: 'apikey', id: principal.keyId };
+    case 'anonymous':
+      return { kind: 'anonymous', id: 'anonymous' };
+  }
 }
 
 /** A stable key for per-identity limits and logs, or undefined for anonymous callers. */

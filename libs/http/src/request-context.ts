@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { CommandContext } from '#libs/kernel';
 import type { IncomingMessage } from 'node:http';
+import { actorOf, callerAddressOf, principalOf } from './principal';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ID_KEY = Symbol('nekzus.requestId');
@@ -23,12 +24,12 @@ export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
-/** Builds the metadata of the events a request causes. Until authentication lands, callers are loopback admins. */
+/** Builds the metadata of the events a request causes: who (from the access guard's principal) and from where. */
 export function commandContextOf(req: IncomingMessage): CommandContext {
-  const ip = req.socket.remoteAddress;
+  const ip = callerAddressOf(req);
   return {
     correlationId: requestIdOf(req),
-    actor: { kind: 'admin', id: isLoopback(ip) ? 'local' : 'unknown' },
+    actor: actorOf(principalOf(req)),
     ...(ip ? { sourceIp: ip } : {}),
   };
 }

@@ -2,6 +2,9 @@
 export interface CommandContext {
   correlationId: string;
   causationId?: string;
-  actor: { kind: 'admin' | 'device' | 'apikey' | 'system' | 'discovery' | 'config'; id: string };
+  actor: {
+    kind: 'admin' | 'device' | 'apikey' | 'anonymous' | 'system' | 'discovery' | 'config';
+    id: string;
+  };
   sourceIp?: string;
 }

@@ -2,8 +2,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { formatIssue } from '../config-issue';
 import { loadEffectiveConfig, type ConfigFlags } from '../load-config';
-import type { NekzusConfig } from '../config.schema';
 import type { ApplyOutcome, ConfigApplier } from '../application/config-applier';
+import type { LiveConfig } from '../application/live-config';
 
 /**
  * Re-reads the config file when it changes (debounced; the directory is watched so editors
@@ -13,23 +13,20 @@ import type { ApplyOutcome, ConfigApplier } from '../application/config-applier'
 export class ConfigWatcher {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private running: NekzusConfig;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly onHup = () => void this.reload('SIGHUP');
 
   constructor(
     private readonly path: string,
     private readonly applier: ConfigApplier,
-    initial: NekzusConfig,
+    private readonly live: LiveConfig,
     private readonly inputs: {
       flags: ConfigFlags;
       env: Readonly<Record<string, string | undefined>>;
     },
     private readonly onReload: (outcome: ApplyOutcome, trigger: string) => void = () => undefined,
     private readonly debounceMs = 250,
-  ) {
-    this.running = initial;
-  }
+  ) {}
 
   start(): void {
     const name = basename(this.path);
@@ -50,9 +47,9 @@ export class ConfigWatcher {
         env: this.inputs.env,
       });
       const outcome = result.config
-        ? await this.applier.apply(result.config, this.path, this.running)
+        ? await this.applier.apply(result.config, this.path, this.live.current)
         : await this.applier.reject(this.path, result.errors.map(formatIssue));
-      if (result.config && outcome.status !== 'rejected') this.running = result.config;
+      if (result.config && outcome.status !== 'rejected') this.live.replace(result.config);
       this.onReload(outcome, trigger);
       return outcome;
     });

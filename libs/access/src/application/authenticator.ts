@@ -1,0 +1,250 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { DomainError } from '#libs/kernel';
+import type { Principal } from '#libs/http';
+import { ADMIN_SCOPE, hasScopes } from '../domain';
+import { TokenError, type JwtTokens, type TokenClaims } from '../infrastructure/jwt-tokens';
+import type { AccessDirectory } from './access-directory';
+import type { DeviceRegistry } from './device-registry.port';
+import type { NetworkPolicy } from './network-policy';
+
+export const SESSION_COOKIE = 'nekzus_session';
+export const CSRF_COOKIE = 'nekzus_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+/** Subjects of administrator tokens; device ids may not start with it (no collisions). */
+export const ADMIN_SUBJECT_PREFIX = 'user-';
+/** Prefixes of API keys: ours, and Nekzus's for keys a user carries over. */
+export const API_KEY_PREFIXES = ['nkz_', 'nekzus_'] as const;
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export class AuthRequired extends DomainError {
+  constructor() {
+    super(
+      'AUTH_REQUIRED',
+      'unauthorized',
+      'authentication required: sign in, or send a device token (Authorization: Bearer) or an API key (X-API-Key)',
+    );
+  }
+}
+
+export const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/**
+ * Decides who a request comes from, from what it presents: an API key (`X-API-Key`, or a
+ * Bearer starting with `nkz_`), a token (Bearer), or the admin session cookie; with none,
+ * local-network trust or nobody. Reads only in-memory projections, so the control plane and
+ * the proxy can both call it on every request.
+ */
+export class Authenticator {
+  constructor(
+    private readonly tokens: JwtTokens,
+    private readonly directory: AccessDirectory,
+    private readonly devices: DeviceRegistry,
+    private readonly network: NetworkPolicy,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  clientAddress(req: IncomingMessage): string {
+    return this.network.clientAddress(req);
+  }
+
+  /**
+   * `forProxy`: an `X-API-Key` counts only when it is one of ours (`nkz_…`); proxied apps
+   * such as Sonarr use that header for their own keys, which must pass through untouched.
+   */
+  async authenticate(
+    req: IncomingMessage,
+    options: { forProxy?: boolean } = {},
+  ): Promise<Principal> {
+    const address = this.network.clientAddress(req);
+    const trusted = this.network.trusts(address);
+    const apiKey = presentedApiKey(req, options.forProxy === true);
+    if (apiKey !== undefined) return this.apiKey(apiKey);
+    const bearer = bearerOf(req);
+    const cookie = bearer === undefined ? cookieOf(req, SESSION_COOKIE) : undefined;
+    const token = bearer ?? cookie;
+    if (token === undefined) return trusted ? this.local(req, address) : { kind: 'anonymous' };
+    try {
+      const principal = await this.token(token, bearer === undefined ? 'cookie' : 'bearer');
+      if (principal.kind === 'admin' && principal.via === 'cookie')
+        this.checkCsrf(req, principal.sessionId);
+      if (principal.kind === 'device') this.devices.seen(principal.deviceId);
+      return principal;
+    } catch (error) {
+      // As in Nekzus, a trusted caller whose token merely expired or is unreadable still gets
+      // in (the mobile app must not wipe its credentials on the LAN); a revoked one does not.
+      if (
+        trusted &&
+        error instanceof TokenError &&
+        (error.code === 'TOKEN_EXPIRED' || error.code === 'TOKEN_INVALID')
+      )
+        return this.local(req, address);
+      throw error;
+    }
+  }
+
+  /**
+   * Trust by address must not let another web site act through a local browser: a
+   * state-changing request that a browser marks as coming from another origin is refused.
+   */
+  private local(req: IncomingMessage, address: string): Principal {
+    if (!SAFE_METHODS.has(req.method ?? 'GET') && isCrossSite(req))
+      throw new DomainError(
+        'CROSS_SITE_REQUEST',
+        'forbidden',
+        'a page from another origin may not change this gateway through local-network trust; sign in instead',
+      );
+    return { kind: 'local', address };
+  }
+
+  /** Checks a token's claims against revocations: sessions that ended, devices revoked or re-paired. */
+  async token(token: string, via: 'bearer' | 'cookie'): Promise<Principal> {
+    return this.principalOf(await this.tokens.verify(token), via);
+  }
+
+  principalOf(claims: TokenClaims, via: 'bearer' | 'cookie'): Principal {
+    if (claims.sub.startsWith(ADMIN_SUBJECT_PREFIX)) {
+      const username = claims.sub.slice(ADMIN_SUBJECT_PREFIX.length);
+      if (!this.directory.admin(username))
+        throw new TokenError('TOKEN_REVOKED', 'the account this session belongs to does not exist');
+      if (this.directory.isSessionEnded(claims.jti))
+        throw new TokenError('TOKEN_REVOKED', 'this session was signed out; sign in again');
+      return { kind: 'admin', username, sessionId: claims.jti, via };
+    }
+    if (via === 'cookie')
+      throw new TokenError('TOKEN_INVALID', 'the session cookie does not hold a session');
+    this.checkDevice(claims);
+    return { kind: 'device', deviceId: claims.sub, scopes: claims.scopes, tokenId: claims.jti };
+  }
+
+  /** Refuses tokens of revoked or unknown devices, and tokens from before the latest pairing. */
+  checkDevice(claims: TokenClaims): void {
+    const status = this.devices.statusOf(claims.sub);
+    if (!status || !status.active)
+      throw new TokenError(
+        'DEVICE_REVOKED',
+        `device "${claims.sub}" has been revoked; pair it again`,
+      );
+    if (claims.iat < status.validFromSeconds)
+      throw new TokenError('TOKEN_REVOKED', 'this token was issued before the device paired again');
+  }
+
+  private apiKey(presented: string): Principal {
+    const record = this.directory.keyByHash(sha256Hex(presented));
+    // Compare in constant time too, though the map lookup already keyed on a hash.
+    if (
+      !record ||
+      !timingSafeEqual(
+        Buffer.from(record.keyHash, 'hex'),
+        createHash('sha256').update(presented).digest(),
+      )
+    )
+      throw new DomainError(
+        'API_KEY_INVALID',
+        'unauthorized',
+        'the API key is not valid (unknown or revoked)',
+      );
+    if (record.expiresAt && Date.parse(record.expiresAt) <= this.now())
+      throw new DomainError(
+        'API_KEY_EXPIRED',
+        'unauthorized',
+        `the API key expired at ${record.expiresAt}`,
+      );
+    return { kind: 'apikey', keyId: record.keyId, scopes: record.scopes };
+  }
+
+  private checkCsrf(req: IncomingMessage, sessionId: string): void {
+    if (SAFE_METHODS.has(req.method ?? 'GET')) return;
+    const sent = req.headers[CSRF_HEADER];
+    const expected = this.tokens.csrfTokenFor(sessionId);
+    if (
+      typeof sent !== 'string' ||
+      sent.length !== expected.length ||
+      !timingSafeEqual(Buffer.from(sent), Buffer.from(expected))
+    )
+      throw new DomainError(
+        'CSRF_TOKEN_INVALID',
+        'forbidden',
+        `a request signed in by cookie that changes something must send the ${CSRF_HEADER} header from sign-in`,
+      );
+  }
+}
+
+/**
+ * Whether `principal` may do what needs `scope` (undefined: administrators only). Throws
+ * 401 for nobody and 403 for someone without the scope.
+ */
+export function authorize(principal: Principal, scope: string | undefined): void {
+  switch (principal.kind) {
+    case 'anonymous':
+      throw new AuthRequired();
+    case 'local':
+    case 'admin':
+      return;
+    case 'device':
+    case 'apikey':
+      if (hasScopes(principal.scopes, [ADMIN_SCOPE])) return;
+      if (scope !== undefined && hasScopes(principal.scopes, [scope])) return;
+      throw new DomainError(
+        'PERMISSION_DENIED',
+        'forbidden',
+        scope === undefined
+          ? 'this needs administrator rights (scope access:admin)'
+          : `this needs the scope ${scope}`,
+      );
+  }
+}
+
+export function bearerOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export function isOurApiKey(value: string): boolean {
+  return API_KEY_PREFIXES.some((p) => value.startsWith(p));
+}
+
+function presentedApiKey(req: IncomingMessage, onlyOurs: boolean): string | undefined {
+  const header = req.headers['x-api-key'];
+  if (
+    typeof header === 'string' &&
+    header.trim() !== '' &&
+    (!onlyOurs || isOurApiKey(header.trim()))
+  )
+    return header.trim();
+  const bearer = bearerOf(req);
+  if (bearer && API_KEY_PREFIXES.some((p) => bearer.startsWith(p))) return bearer;
+  return undefined;
+}
+
+export function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    if (part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return undefined;
+}
+
+function isCrossSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string' || origin === '' || origin === 'null') return origin === 'null';
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
+}

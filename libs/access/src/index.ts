@@ -1,0 +1,12 @@
+export * from './domain';
+export * from './application/access-directory';
+export * from './application/authenticator';
+export * from './application/device-registry.port';
+export * from './application/network-policy';
+export * from './application/tokens';
+export * from './application/admin-accounts.service';
+export * from './application/api-keys.service';
+export * from './infrastructure/jwt-tokens';
+export * from './infrastructure/jwt-secret';
+export { AccessGuard } from './interface/access.guard';
+export { AccessModule } from './access.module';

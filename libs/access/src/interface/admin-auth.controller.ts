@@ -1,0 +1,106 @@
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  callerAddressOf,
+  Ctx,
+  JsonBodyPipe,
+  principalOf,
+  Public,
+  RateLimit,
+  RequireScope,
+} from '#libs/http';
+import { DomainError, type CommandContext } from '#libs/kernel';
+import {
+  AdminAccountsService,
+  type SignIn,
+  type UserView,
+} from '../application/admin-accounts.service';
+import { Authenticator } from '../application/authenticator';
+import { clearSessionCookies, setSessionCookies } from './session-cookies';
+
+const CREDENTIALS_SCHEMA = {
+  type: 'object',
+  properties: {
+    username: { type: 'string', maxLength: 256 },
+    password: { type: 'string', maxLength: 4096 },
+  },
+  additionalProperties: false,
+} as const;
+
+type Credentials = { username?: string; password?: string };
+
+/** Administrator accounts: first-run setup, sign-in (cookie for the portal, bearer for scripts), sign-out. */
+@Controller('api/v1/auth')
+@RateLimit('auth')
+export class AdminAuthController {
+  constructor(
+    private readonly accounts: AdminAccountsService,
+    private readonly authenticator: Authenticator,
+  ) {}
+
+  @Get('setup-status')
+  @Public()
+  setupStatus(): { setupRequired: boolean; hasUsers: boolean } {
+    return this.accounts.setupStatus();
+  }
+
+  /** Creates the first administrator; once one exists this answers 409. */
+  @Post('setup')
+  @Public()
+  @HttpCode(201)
+  setup(
+    @Body(new JsonBodyPipe(CREDENTIALS_SCHEMA)) body: Credentials,
+    @Ctx() ctx: CommandContext,
+  ): Promise<{ message: string; username: string }> {
+    return this.accounts.setup(body.username, body.password, ctx);
+  }
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  async login(
+    @Body(new JsonBodyPipe(CREDENTIALS_SCHEMA)) body: Credentials,
+    @Ctx() ctx: CommandContext,
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): Promise<SignIn> {
+    const signIn = await this.accounts.signIn(
+      body.username,
+      body.password,
+      callerAddressOf(req) ?? '',
+      ctx,
+    );
+    setSessionCookies(req, res, signIn.token, signIn.csrfToken, signIn.expiresIn);
+    return signIn;
+  }
+
+  /** Ends the session: its cookie and bearer token are refused from now on (TOKEN_REVOKED). */
+  @Post('logout')
+  @RequireScope('read:catalog')
+  @HttpCode(200)
+  async logout(
+    @Ctx() ctx: CommandContext,
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+  ): Promise<{ message: string }> {
+    await this.accounts.signOut(principalOf(req), ctx);
+    clearSessionCookies(req, res);
+    return { message: 'Logged out successfully' };
+  }
+
+  /** The signed-in administrator; 401 for anyone else (a device, a key, local trust). */
+  @Get('me')
+  @Public()
+  async me(@Req() req: IncomingMessage): Promise<{ user: UserView }> {
+    const principal = await this.authenticator.authenticate(req);
+    if (principal.kind !== 'admin')
+      throw new DomainError(
+        'NOT_SIGNED_IN',
+        'unauthorized',
+        'no administrator is signed in on this request (send the session cookie or the sign-in token)',
+      );
+    const user = this.accounts.user(principal.username);
+    if (!user) throw new DomainError('USER_NOT_FOUND', 'unauthorized', 'user not found');
+    return { user };
+  }
+}

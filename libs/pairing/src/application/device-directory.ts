@@ -1,0 +1,128 @@
+import type { RecordedEvent } from '#libs/event-store';
+import { PositionTracker } from '#libs/projections';
+import type { DeviceRegistry, DeviceStatus } from '#libs/access';
+import { DEVICE_EVENT_TYPES, type DeviceEvent } from '../domain';
+
+export interface DeviceRecord {
+  id: string;
+  name: string;
+  model: string;
+  platform: string;
+  scopes: string[];
+  pairedAt: Date;
+  /** Latest pairing: tokens issued earlier are refused. */
+  validFromSeconds: number;
+  active: boolean;
+  revokedAt: Date | undefined;
+  lastSeen: Date;
+  requestsToday: number;
+  requestsDay: string;
+}
+
+const TYPES: ReadonlySet<string> = new Set(DEVICE_EVENT_TYPES);
+
+/**
+ * Every paired device, in memory: the access guard asks it on each device request whether
+ * the device is still active (revocation takes effect as soon as the event is applied, and
+ * after a restart the replay restores it). `lastSeen` and today's request count are
+ * operational state kept here, not events.
+ */
+export class DeviceDirectory implements DeviceRegistry {
+  readonly name = 'device-directory';
+  private readonly devices = new Map<string, DeviceRecord>();
+  private readonly tracker = new PositionTracker();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  apply(recorded: RecordedEvent): void {
+    if (TYPES.has(recorded.type))
+      this.on({ type: recorded.type, data: recorded.data } as DeviceEvent, recorded.recordedAt);
+    this.tracker.advance(recorded.position);
+  }
+
+  waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
+    return this.tracker.waitFor(position, timeoutMs);
+  }
+
+  private on(event: DeviceEvent, at: Date): void {
+    switch (event.type) {
+      case 'DevicePaired': {
+        const previous = this.devices.get(event.data.deviceId);
+        this.devices.set(event.data.deviceId, {
+          id: event.data.deviceId,
+          name: event.data.name,
+          model: event.data.model,
+          platform: event.data.platform,
+          scopes: event.data.scopes,
+          pairedAt: previous?.pairedAt ?? at,
+          validFromSeconds: event.data.rePaired ? Math.floor(at.getTime() / 1000) : 0,
+          active: true,
+          revokedAt: undefined,
+          lastSeen: at,
+          requestsToday: previous?.requestsToday ?? 0,
+          requestsDay: previous?.requestsDay ?? dayOf(at.getTime()),
+        });
+        return;
+      }
+      case 'DeviceRenamed': {
+        const device = this.devices.get(event.data.deviceId);
+        if (device) device.name = event.data.name;
+        return;
+      }
+      case 'DeviceRevoked': {
+        const device = this.devices.get(event.data.deviceId);
+        if (device) {
+          device.active = false;
+          device.revokedAt = at;
+        }
+        return;
+      }
+      case 'DeviceTokenRefreshed': {
+        const device = this.devices.get(event.data.deviceId);
+        if (device && at > device.lastSeen) device.lastSeen = at;
+        return;
+      }
+    }
+  }
+
+  statusOf(deviceId: string): DeviceStatus | undefined {
+    const device = this.devices.get(deviceId);
+    return device
+      ? { active: device.active, validFromSeconds: device.validFromSeconds }
+      : undefined;
+  }
+
+  seen(deviceId: string): void {
+    const device = this.devices.get(deviceId);
+    if (!device) return;
+    const now = this.now();
+    device.lastSeen = new Date(now);
+    const day = dayOf(now);
+    if (device.requestsDay !== day) {
+      device.requestsDay = day;
+      device.requestsToday = 0;
+    }
+    device.requestsToday++;
+  }
+
+  /** An active device, or undefined (revoked devices are gone for the API, as in Nekzus). */
+  active(deviceId: string): DeviceRecord | undefined {
+    const device = this.devices.get(deviceId);
+    return device?.active ? device : undefined;
+  }
+
+  /** Active devices, most recently seen first. */
+  list(): DeviceRecord[] {
+    return [...this.devices.values()]
+      .filter((d) => d.active)
+      .sort((a, b) => b.lastSeen.getTime() - a.lastSeen.getTime());
+  }
+
+  requestsTodayOf(device: DeviceRecord): number {
+    return device.requestsDay === dayOf(this.now()) ? device.requestsToday : 0;
+  }
+}
+
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}

@@ -1,0 +1,3 @@
+export * from './pairing.events';
+export * from './pairing-code.decider';
+export * from './device.decider';
