@@ -30,12 +30,14 @@ export interface Reply {
 /** The whole gateway in this process, on a free port of 127.0.0.1, over a fresh data dir. */
 export async function startHarness(
   dataDir = mkdtempSync(join(tmpdir(), 'nekzus-e2e-')),
-  options: { config?: string } = {},
+  options: { config?: string; env?: Record<string, string> } = {},
 ): Promise<Harness> {
-  const settings = loadSettings(
-    {},
-    { addr: '127.0.0.1:0', dataDir, logLevel: 'error', ...options },
-  );
+  const settings = loadSettings(options.env ?? {}, {
+    addr: '127.0.0.1:0',
+    dataDir,
+    logLevel: 'error',
+    ...(options.config ? { config: options.config } : {}),
+  });
   const gateway = await startGateway(settings, createLogger('error'));
   await gateway.configApplied;
   return {
