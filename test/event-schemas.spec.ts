@@ -163,6 +163,7 @@ describe('event schemas', () => {
           scopes: ['read:catalog'],
           via: 'pairing-code',
           codeId,
+          tokenId: '0190a0b0-0000-7000-8000-000000000004',
         },
       },
       { kind: 'RenameDevice', deviceId: 'phone-1', name: 'Kitchen tablet' },

@@ -30,7 +30,7 @@ export interface Reply {
 /** The whole gateway in this process, on a free port of 127.0.0.1, over a fresh data dir. */
 export async function startHarness(
   dataDir = mkdtempSync(join(tmpdir(), 'nekzus-e2e-')),
-  options: { config?: string; env?: Record<string, string> } = {},
+  options: { config?: string; env?: Record<string, string>; clock?: () => number } = {},
 ): Promise<Harness> {
   const settings = loadSettings(options.env ?? {}, {
     addr: '127.0.0.1:0',
@@ -38,7 +38,9 @@ export async function startHarness(
     logLevel: 'error',
     ...(options.config ? { config: options.config } : {}),
   });
-  const gateway = await startGateway(settings, createLogger('error'));
+  const gateway = await startGateway(settings, createLogger('error'), {
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   await gateway.configApplied;
   return {
     gateway,

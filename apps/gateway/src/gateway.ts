@@ -55,7 +55,9 @@ export interface RunningGateway {
 export async function startGateway(
   settings: GatewaySettings,
   logger: Logger,
+  options: { clock?: () => number } = {},
 ): Promise<RunningGateway> {
+  const clock = options.clock ?? Date.now;
   const infra = await openInfrastructure(settings.dataDir, {
     info: (msg, fields) => logger.info(fields ?? {}, msg),
     error: (msg, fields) => logger.error(fields ?? {}, msg),
@@ -81,8 +83,8 @@ export async function startGateway(
     network.update(next);
     limiter.reconfigure(rateRules(next));
   });
-  const tokens = new JwtTokens(secret.key, config.auth.issuer, config.auth.audience);
-  const authenticator = new Authenticator(tokens, infra.access, infra.devices, network);
+  const tokens = new JwtTokens(secret.key, config.auth.issuer, config.auth.audience, clock);
+  const authenticator = new Authenticator(tokens, infra.access, infra.devices, network, clock);
   const scheme = tls ? 'https' : 'http';
   const baseUrl = config.server.base_url || detectBaseUrl(scheme, settings.port);
   const services: Services = {
@@ -97,7 +99,7 @@ export async function startGateway(
       spkiPins: tls?.spkiPins ?? [],
       version: GATEWAY_VERSION,
     },
-    clock: Date.now,
+    clock,
   };
   const sweeper = setInterval(() => sweepSessions(infra.access), 10 * 60_000).unref();
 

@@ -19,11 +19,6 @@ export function requestIdOf(req: IncomingMessage): string {
   return id;
 }
 
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
-}
-
 /** Builds the metadata of the events a request causes: who (from the access guard's principal) and from where. */
 export function commandContextOf(req: IncomingMessage): CommandContext {
   const ip = callerAddressOf(req);

@@ -126,7 +126,7 @@ export class Authenticator {
         'DEVICE_REVOKED',
         `device "${claims.sub}" has been revoked; pair it again`,
       );
-    if (claims.iat < status.validFromSeconds)
+    if (claims.jti < status.validFromTokenId)
       throw new TokenError('TOKEN_REVOKED', 'this token was issued before the device paired again');
   }
 

@@ -2,8 +2,11 @@
 export interface DeviceStatus {
   /** False once revoked. */
   active: boolean;
-  /** Tokens issued (iat, seconds) before the device's latest pairing are refused. */
-  validFromSeconds: number;
+  /**
+   * Id of the token issued by the device's latest pairing ('' when paired once). Token ids are
+   * UUIDv7, ordered by creation: ids below this one come from an earlier pairing and are refused.
+   */
+  validFromTokenId: string;
 }
 
 export interface DeviceRegistry {

@@ -10,8 +10,8 @@ export interface DeviceRecord {
   platform: string;
   scopes: string[];
   pairedAt: Date;
-  /** Latest pairing: tokens issued earlier are refused. */
-  validFromSeconds: number;
+  /** Token id of the latest re-pairing: tokens issued earlier are refused. */
+  validFromTokenId: string;
   active: boolean;
   revokedAt: Date | undefined;
   lastSeen: Date;
@@ -55,7 +55,7 @@ export class DeviceDirectory implements DeviceRegistry {
           platform: event.data.platform,
           scopes: event.data.scopes,
           pairedAt: previous?.pairedAt ?? at,
-          validFromSeconds: event.data.rePaired ? Math.floor(at.getTime() / 1000) : 0,
+          validFromTokenId: event.data.rePaired ? event.data.tokenId : '',
           active: true,
           revokedAt: undefined,
           lastSeen: at,
@@ -88,7 +88,7 @@ export class DeviceDirectory implements DeviceRegistry {
   statusOf(deviceId: string): DeviceStatus | undefined {
     const device = this.devices.get(deviceId);
     return device
-      ? { active: device.active, validFromSeconds: device.validFromSeconds }
+      ? { active: device.active, validFromTokenId: device.validFromTokenId }
       : undefined;
   }
 

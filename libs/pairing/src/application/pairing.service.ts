@@ -259,6 +259,7 @@ export class PairingService {
     const model = typeof registration.model === 'string' ? registration.model.trim() : '';
     const scopes = scopesForPlatform(registration.platform);
     const deviceCtx: CommandContext = { ...ctx, actor: { kind: 'device', id: deviceId } };
+    const tokenId = uuidv7();
 
     // The code's stream decides who wins a race: exactly one request uses a token.
     if (code)
@@ -281,13 +282,14 @@ export class PairingService {
           platform: registration.platform,
           scopes,
           via: code ? 'pairing-code' : 'bootstrap-token',
+          tokenId,
           ...(code ? { codeId: code.code.codeId } : {}),
         },
       },
       undefined,
       deviceCtx,
     );
-    const { token } = this.tokens.sign(deviceId, scopes, uuidv7());
+    const { token } = this.tokens.sign(deviceId, scopes, tokenId);
     return { accessToken: token, expiresIn: TOKEN_LIFETIME_SECONDS, scopes, deviceId };
   }
 

@@ -29,6 +29,8 @@ export type DevicePaired = DomainEvent<
     /** How the device proved it may pair: a QR/pairing code's token, or a configured permanent token. */
     via: 'pairing-code' | 'bootstrap-token';
     codeId?: string;
+    /** Id (jti) of the token handed out with this pairing. */
+    tokenId: string;
     /** The id was paired before; tokens from before this pairing are refused. */
     rePaired: boolean;
   }

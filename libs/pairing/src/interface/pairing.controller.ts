@@ -56,7 +56,6 @@ export class PairingController {
 
   @Get('auth/qr/status')
   @Public()
-  @RateLimit('pairing')
   status(@Query('code') code: string | undefined): CodeStatus {
     if (!code) throw new DomainError('MISSING_CODE', 'invalid', 'code parameter required');
     return this.pairing.status(code);

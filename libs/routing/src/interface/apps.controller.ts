@@ -1,17 +1,6 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { Ctx, JsonBodyPipe, LoopbackOnlyGuard } from '#libs/http';
+import { Ctx, JsonBodyPipe, RequireScope } from '#libs/http';
 import type { CommandContext } from '#libs/kernel';
 import type { IncomingMessage } from 'node:http';
 import {
@@ -25,7 +14,6 @@ import { CREATE_APP_SCHEMA, PATCH_APP_SCHEMA } from './routing.schemas';
 import { appView, type AppView } from './routing.views';
 
 @Controller('api/v1/apps')
-@UseGuards(LoopbackOnlyGuard)
 export class AppsController {
   constructor(
     private readonly commands: CommandBus,
@@ -33,6 +21,7 @@ export class AppsController {
   ) {}
 
   @Get()
+  @RequireScope('read:catalog')
   async list(@Req() req: IncomingMessage): Promise<AppView[]> {
     const [apps, routes] = await Promise.all([
       this.queries.execute(new ListAppsQuery()),
@@ -49,6 +38,7 @@ export class AppsController {
   }
 
   @Get(':appId')
+  @RequireScope('read:catalog')
   async get(@Param('appId') appId: string, @Req() req: IncomingMessage): Promise<AppView> {
     const [app, routes] = await Promise.all([
       this.queries.execute(new GetAppQuery(appId)),
@@ -62,6 +52,7 @@ export class AppsController {
   }
 
   @Post()
+  @RequireScope('write:routes')
   @HttpCode(201)
   async create(
     @Body(new JsonBodyPipe(CREATE_APP_SCHEMA)) body: AppInput,
@@ -73,6 +64,7 @@ export class AppsController {
   }
 
   @Patch(':appId')
+  @RequireScope('write:routes')
   async update(
     @Param('appId') appId: string,
     @Body(new JsonBodyPipe(PATCH_APP_SCHEMA)) body: Partial<Omit<AppSpec, 'id'>>,
@@ -85,6 +77,7 @@ export class AppsController {
 
   /** Removes the app and its routes; 204 whether or not it existed. */
   @Delete(':appId')
+  @RequireScope('write:routes')
   @HttpCode(204)
   async remove(@Param('appId') appId: string, @Ctx() ctx: CommandContext): Promise<void> {
     await this.commands.execute(new RemoveAppCommand(appId, ctx));

@@ -9,10 +9,9 @@ import {
   Post,
   Put,
   Query,
-  UseGuards,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { Ctx, JsonBodyPipe, LoopbackOnlyGuard } from '#libs/http';
+import { Ctx, JsonBodyPipe, RequireScope } from '#libs/http';
 import { ValidationFailed, type CommandContext } from '#libs/kernel';
 import {
   AddRouteCommand,
@@ -26,7 +25,6 @@ import { CREATE_ROUTE_SCHEMA, PATCH_ROUTE_SCHEMA, PUT_ROUTE_SCHEMA } from './rou
 import { routeView, splitRouteBody, type RouteBody, type RouteView } from './routing.views';
 
 @Controller('api/v1/routes')
-@UseGuards(LoopbackOnlyGuard)
 export class RoutesController {
   constructor(
     private readonly commands: CommandBus,
@@ -34,16 +32,19 @@ export class RoutesController {
   ) {}
 
   @Get()
+  @RequireScope('read:catalog')
   async list(@Query('appId') appId?: string): Promise<RouteView[]> {
     return (await this.queries.execute(new ListRoutesQuery(appId))).map(routeView);
   }
 
   @Get(':routeId')
+  @RequireScope('read:catalog')
   async get(@Param('routeId') routeId: string): Promise<RouteView> {
     return routeView(await this.queries.execute(new GetRouteQuery(routeId)));
   }
 
   @Post()
+  @RequireScope('write:routes')
   @HttpCode(201)
   async create(
     @Body(new JsonBodyPipe(CREATE_ROUTE_SCHEMA)) body: RouteBody,
@@ -56,6 +57,7 @@ export class RoutesController {
 
   /** Creates the route or replaces it whole; fields left out take their defaults. */
   @Put(':routeId')
+  @RequireScope('write:routes')
   async replace(
     @Param('routeId') routeId: string,
     @Body(new JsonBodyPipe(PUT_ROUTE_SCHEMA))
@@ -70,6 +72,7 @@ export class RoutesController {
 
   /** Changes only the fields given. */
   @Patch(':routeId')
+  @RequireScope('write:routes')
   async update(
     @Param('routeId') routeId: string,
     @Body(new JsonBodyPipe(PATCH_ROUTE_SCHEMA)) body: Partial<RouteBody>,
@@ -84,6 +87,7 @@ export class RoutesController {
 
   /** 204 whether or not the route existed: deleting is idempotent. */
   @Delete(':routeId')
+  @RequireScope('write:routes')
   @HttpCode(204)
   async remove(@Param('routeId') routeId: string, @Ctx() ctx: CommandContext): Promise<void> {
     await this.commands.execute(new RemoveRouteCommand(routeId, ctx));
