@@ -20,8 +20,8 @@ function expectedV(
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const claimsOf = (token: string) =>
-  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+const claimsOf = (token: string): Record<string, any> =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, any>;
 
 async function pairPhone(h: Harness, id = 'phone-1', platform = 'android') {
   const qr = await h.call('GET', '/api/v1/auth/qr');

@@ -17,8 +17,7 @@ export interface ApiKeyRecord extends ApiKeyData {
 }
 
 interface FailureRun {
-  count: number;
-  last: number;
+  times: number[];
 }
 
 /** Consecutive failed sign-ins before an account or address has to wait. */
@@ -78,18 +77,13 @@ export class AccessDirectory {
         return;
       }
       case 'AdminSignInFailed':
-        bump(this.failuresByUser, event.data.username, at.getTime());
+        // Per account only for accounts that exist: made-up names cannot crowd them out.
+        if (this.admins.has(event.data.username))
+          bump(this.failuresByUser, event.data.username, at.getTime());
         bump(this.failuresByAddress, event.data.address, at.getTime());
         if (this.failuresByAddress.size > MAX_TRACKED_ADDRESSES) {
           const oldest = this.failuresByAddress.keys().next().value;
           if (oldest !== undefined) this.failuresByAddress.delete(oldest);
-        }
-        if (
-          !this.admins.has(event.data.username) &&
-          this.failuresByUser.size > MAX_TRACKED_ADDRESSES
-        ) {
-          const oldest = this.failuresByUser.keys().next().value;
-          if (oldest !== undefined) this.failuresByUser.delete(oldest);
         }
         return;
       case 'AdminSignedOut':
@@ -165,14 +159,21 @@ export class AccessDirectory {
   }
 }
 
+/** Keeps the times of the last few failures; older than the window they no longer count. */
 function bump(runs: Map<string, FailureRun>, key: string, at: number): void {
   const run = runs.get(key);
   runs.delete(key);
-  if (!run || at - run.last > SIGN_IN_WINDOW_MS) runs.set(key, { count: 1, last: at });
-  else runs.set(key, { count: run.count + 1, last: at });
+  const times = [...(run?.times ?? []), at]
+    .filter((t) => at - t <= SIGN_IN_WINDOW_MS)
+    .slice(-SIGN_IN_MAX_FAILURES);
+  runs.set(key, { times });
 }
 
+/** Locked while the last five failures fell within the window, until the window has passed since the last. */
 function waitOf(run: FailureRun | undefined, now: number): number {
-  if (!run || run.count < SIGN_IN_MAX_FAILURES) return 0;
-  return Math.max(0, run.last + SIGN_IN_WINDOW_MS - now);
+  if (!run || run.times.length < SIGN_IN_MAX_FAILURES) return 0;
+  const first = run.times[0]!;
+  const last = run.times[run.times.length - 1]!;
+  if (last - first > SIGN_IN_WINDOW_MS) return 0;
+  return Math.max(0, last + SIGN_IN_WINDOW_MS - now);
 }

@@ -35,6 +35,11 @@ export class ApiKeyNotFound extends DomainError {
   }
 }
 
+const MAX_SCOPES = 64;
+/** Date, time and an explicit offset: a bare date or local time would depend on the server's zone. */
+const RFC3339 =
+  /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$/;
+
 export const apiKeyDecider: Decider<ApiKeyCommand, ApiKeyEvent, ApiKeyState, { now: Date }> = {
   initialState: () => ({ status: 'missing' }),
   evolve(state, event) {
@@ -88,6 +93,8 @@ function checkKey(
   else if (name.length > 255) problems.push({ field: 'name', message: 'at most 255 characters' });
   const scopes = Array.isArray(command.scopes) ? (command.scopes as unknown[]) : [];
   if (scopes.length === 0) problems.push({ field: 'scopes', message: 'at least one scope' });
+  if (new Set(scopes).size > MAX_SCOPES)
+    problems.push({ field: 'scopes', message: `at most ${MAX_SCOPES} scopes` });
   scopes.forEach((scope, i) => {
     if (typeof scope !== 'string' || !isGrantableScope(scope))
       problems.push({
@@ -98,9 +105,14 @@ function checkKey(
   let expiresAt: string | null = null;
   if (command.expiresAt !== undefined && command.expiresAt !== null) {
     const when =
-      typeof command.expiresAt === 'string' ? new Date(command.expiresAt) : new Date(NaN);
+      typeof command.expiresAt === 'string' && RFC3339.test(command.expiresAt)
+        ? new Date(command.expiresAt)
+        : new Date(NaN);
     if (Number.isNaN(when.getTime()))
-      problems.push({ field: 'expiresAt', message: 'an RFC 3339 date-time' });
+      problems.push({
+        field: 'expiresAt',
+        message: 'an RFC 3339 date-time with a time zone, such as 2027-01-31T18:00:00Z',
+      });
     else if (when.getTime() <= now.getTime())
       problems.push({ field: 'expiresAt', message: 'must be in the future' });
     else expiresAt = when.toISOString();
