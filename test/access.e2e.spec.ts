@@ -292,3 +292,57 @@ describe('the access policy', () => {
     expect((await h.call('POST', '/api/v1/routes', route, { origin: h.url })).status).toBe(201);
   });
 });
+
+describe('access settings on reload', () => {
+  it('bootstrap tokens, trust and rate limits follow the config file without a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nekzus-reload-'));
+    const file = join(dir, 'nekzus.yaml');
+    writeFileSync(file, 'bootstrap:\n  tokens: ["token-one-0123456789abcdef"]\n');
+    const h = await startHarness(join(dir, 'data'), { config: file });
+    try {
+      const pair = (token: string, id: string) =>
+        h.call('POST', '/api/v1/auth/pair', { device: { id, platform: 'linux' } }, bearer(token));
+      expect((await pair('token-one-0123456789abcdef', 'a')).status).toBe(200);
+      expect((await pair('token-two-0123456789abcdef', 'b')).status).toBe(401);
+
+      writeFileSync(
+        file,
+        [
+          'bootstrap:',
+          '  tokens: ["token-two-0123456789abcdef"]',
+          'auth:',
+          '  local_network_trust: "off"',
+          'rate_limits:',
+          '  pairing: { per_minute: 1, burst: 1 }',
+        ].join('\n'),
+      );
+      const outcome = await h.gateway.reloadConfig();
+      expect(outcome).toMatchObject({
+        status: 'applied',
+        changed: [
+          'auth.local_network_trust',
+          'bootstrap.tokens',
+          'rate_limits.pairing.per_minute',
+          'rate_limits.pairing.burst',
+        ],
+      });
+      // The reload is an event naming what changed, never the secrets themselves.
+      let applied: unknown;
+      for await (const e of h.gateway.infra.store.readStream('config')) applied = e.data;
+      expect(JSON.stringify(applied)).not.toContain('token-two');
+      expect((await pair('token-one-0123456789abcdef', 'c')).body.error).toBe('INVALID_BOOTSTRAP');
+      expect((await pair('token-two-0123456789abcdef', 'd')).status).toBe(200);
+      expect((await h.call('GET', '/api/v1/routes')).status).toBe(401);
+      const headers = { 'x-pairing-request': 'true' };
+      expect((await h.call('POST', '/api/v1/pair', { code: 'AAAAAAAA' }, headers)).status).toBe(
+        404,
+      );
+      expect((await h.call('POST', '/api/v1/pair', { code: 'AAAAAAAA' }, headers)).status).toBe(
+        429,
+      );
+    } finally {
+      await h.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

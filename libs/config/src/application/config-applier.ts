@@ -24,10 +24,10 @@ import {
   type ConfigState,
   type ConfigSummary,
 } from '../domain/config.decider';
-import { desiredState, pendingRestart } from './config-routes';
+import { desiredState, liveChanges, pendingRestart } from './config-routes';
 
 export type ApplyOutcome =
-  | { status: 'applied'; summary: ConfigSummary; pendingRestart: string[] }
+  | { status: 'applied'; summary: ConfigSummary; pendingRestart: string[]; changed: string[] }
   | { status: 'unchanged' }
   | { status: 'rejected'; errors: string[] };
 
@@ -83,6 +83,7 @@ export class ConfigApplier {
       appsRemoved: state.appIds.filter((id) => !wantedApps.has(id) && this.table.app(id)),
     };
     const restart = running ? pendingRestart(running, config) : [];
+    const changed = running ? liveChanges(running, config) : [];
     const appliedId = uuidv7();
     const correlationId = uuidv7();
     const result = await executeOnStream(
@@ -98,6 +99,7 @@ export class ConfigApplier {
           appIds: [...wantedApps],
           summary,
           pendingRestart: restart,
+          changed,
         },
       },
       undefined,
@@ -120,7 +122,7 @@ export class ConfigApplier {
     for (const appId of summary.appsRemoved)
       if (this.table.app(appId)) await this.commands.execute(new RemoveAppCommand(appId, ctx));
     for (const key of restart) this.logger.warn(`${key} changed; it takes effect after a restart`);
-    return { status: 'applied', summary, pendingRestart: restart };
+    return { status: 'applied', summary, pendingRestart: restart, changed };
   }
 
   private context(source: string, correlationId: string, causationId?: string): CommandContext {

@@ -128,9 +128,23 @@ function configKey(field: string): string {
 
 /** Keys marked restart-only whose value differs between the running config and a new one. */
 export function pendingRestart(running: NekzusConfig, next: NekzusConfig): string[] {
+  return changedLeaves(running, next, true);
+}
+
+/**
+ * Keys outside routes and apps that changed and take effect at once (bootstrap tokens, trust,
+ * rate limits…): only their paths, never their values, go into the event.
+ */
+export function liveChanges(running: NekzusConfig, next: NekzusConfig): string[] {
+  return changedLeaves(running, next, false).filter(
+    (path) => !path.startsWith('routes') && !path.startsWith('apps'),
+  );
+}
+
+function changedLeaves(running: NekzusConfig, next: NekzusConfig, restart: boolean): string[] {
   const changed: string[] = [];
   for (const leaf of schemaLeaves(configSchema)) {
-    if (!leaf.restart || !leaf.keys) continue;
+    if (leaf.restart !== restart || !leaf.keys) continue;
     const read = (c: unknown) =>
       leaf.keys!.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], c);
     if (JSON.stringify(read(running)) !== JSON.stringify(read(next))) changed.push(leaf.path);

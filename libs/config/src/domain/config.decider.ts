@@ -19,6 +19,8 @@ export type ConfigApplied = DomainEvent<
     summary: ConfigSummary;
     /** Keys that changed but only take effect after a restart. */
     pendingRestart: string[];
+    /** Other keys that changed and took effect at once (absent in events from before it existed). */
+    changed?: string[];
   }
 >;
 export type ConfigRejected = DomainEvent<'ConfigRejected', { source: string; errors: string[] }>;
@@ -51,6 +53,7 @@ export const configDecider: Decider<ConfigCommand, ConfigEvent, ConfigState, voi
       a.length === b.length && a.every((x) => b.includes(x));
     const nothingToDo =
       applied.pendingRestart.length === 0 &&
+      (applied.changed ?? []).length === 0 &&
       [
         applied.summary.routesPut,
         applied.summary.routesRemoved,
