@@ -1,6 +1,6 @@
 import { BlockList } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { AddressMatcher, canonicalIp, normalizeIp } from './address-matcher';
+import { AddressMatcher, canonicalIp, normalizeIp, rateLimitKeyOf } from './address-matcher';
 
 describe('address matcher', () => {
   const lan = new AddressMatcher(['10.0.0.0/8', '172.16.0.0/12', '192.168.1.5', 'fc00::/7', '::1']);
@@ -135,5 +135,15 @@ describe('normalizeIp', () => {
     expect(canonicalIp('unknown')).toBeUndefined();
     expect(canonicalIp('1.2.3.4:80')).toBeUndefined();
     expect(canonicalIp(' 1.2.3.4')).toBeUndefined();
+  });
+});
+
+describe('rateLimitKeyOf', () => {
+  it('counts IPv4 addresses one by one and IPv6 ones by /64', () => {
+    expect(rateLimitKeyOf('192.168.1.5')).toBe('192.168.1.5');
+    expect(rateLimitKeyOf('::ffff:192.168.1.5')).toBe('192.168.1.5');
+    expect(rateLimitKeyOf('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(rateLimitKeyOf('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(rateLimitKeyOf('2001:db8:1:3::1')).not.toBe(rateLimitKeyOf('2001:db8:1:2::1'));
   });
 });

@@ -84,6 +84,17 @@ export function normalizeIp(ip: string): string {
   return canonicalIp(ip) ?? ip;
 }
 
+/**
+ * The unit a per-address limit should count: an IPv4 address, or the /64 network of an IPv6
+ * one (a home connection gets a whole /64 and can pick any address in it).
+ */
+export function rateLimitKeyOf(ip: string): string {
+  const address = parseIp(ip);
+  if (!address) return ip;
+  if (address.family === 4) return formatV4(address.value);
+  return `${formatV6([...address.words.slice(0, 4), 0, 0, 0, 0])}/64`;
+}
+
 /** The normalised address, or undefined when `text` is not an IP address. */
 export function canonicalIp(text: string): string | undefined {
   const address = parseIp(text);

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathOf } from './error.filter';
 import { identityKeyOf, principalOf } from './principal';
 import type { RateDecision, RateLimiter } from './rate-limiter';
+import { rateLimitKeyOf } from './address-matcher';
 
 /** What the rate-limit guard needs from the gateway: the buckets, and who the caller is. */
 export interface RateLimits {
@@ -54,7 +55,7 @@ export class RateLimitGuard implements CanActivate {
     const { limiter } = this.limits;
     if (limiter.ruleOf(category).perMinute === 0) return true;
 
-    let decision = limiter.take(category, `addr:${this.limits.clientAddress(req)}`);
+    let decision = limiter.take(category, `addr:${rateLimitKeyOf(this.limits.clientAddress(req))}`);
     const identity = identityKeyOf(principalOf(req));
     if (decision.allowed && identity !== undefined)
       decision = tighter(decision, limiter.take(category, `id:${identity}`));
