@@ -59,4 +59,21 @@ describe('the gateway process', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('refuses an example-looking JWT secret and a broken certificate with exit code 2', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nekzus-proc-'));
+    try {
+      await expect(
+        spawnGateway(dataDir, { NEKZUS_JWT_SECRET: 'change-me-please-this-is-long-enough' }),
+      ).rejects.toThrow(/exit code 2[\s\S]*hs256_secret contains "change-me"/);
+      await expect(
+        spawnGateway(dataDir, {
+          NEKZUS_TLS_CERT: join(dataDir, 'missing.pem'),
+          NEKZUS_TLS_KEY: join(dataDir, 'missing.key'),
+        }),
+      ).rejects.toThrow(/exit code 2[\s\S]*missing\.pem/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

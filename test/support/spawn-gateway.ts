@@ -41,9 +41,9 @@ export async function spawnGateway(
       }
     };
     child.stdout.on('data', check);
-    void exited.then(() => {
+    void exited.then(({ code }) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited during start:\n${out}`));
+      reject(new Error(`gateway exited during start (exit code ${code}):\n${out}`));
     });
   });
   return { child, url, output: () => out, exited };

@@ -198,12 +198,29 @@ export async function startGateway(
   };
 }
 
-export function describeStart(settings: GatewaySettings, url: string): string[] {
+export function describeStart(settings: GatewaySettings, gateway: RunningGateway): string[] {
   const p = paths(settings.dataDir);
-  return [
-    `Nekzus gateway listening on ${settings.host ? url : `http://0.0.0.0:${new URL(url).port} (all interfaces; this machine: ${url})`}`,
+  const url = gateway.url;
+  const scheme = new URL(url).protocol.slice(0, -1);
+  const lines = [
+    `Nekzus gateway listening on ${settings.host ? url : `${scheme}://0.0.0.0:${new URL(url).port} (all interfaces; this machine: ${url})`}`,
     `data directory ${settings.dataDir} (events: ${p.events}, read models: ${p.readModels})`,
   ];
+  const tls = gateway.tls;
+  if (tls?.source === 'auto')
+    lines.push(
+      `HTTPS with a certificate from the gateway's own CA; browsers trust it once ${tls.caFile ?? 'the CA file'} is installed`,
+    );
+  lines.push(
+    `pair a phone: open ${gateway.baseUrl}/pair on this machine, or run "nekzus pair"; the API needs a sign-in, a device token or an API key except from ${trustWords(settings.config.auth.local_network_trust)}`,
+  );
+  return lines;
+}
+
+function trustWords(mode: 'loopback' | 'lan' | 'off'): string {
+  if (mode === 'loopback') return 'this machine';
+  if (mode === 'lan') return 'this machine and the local networks in auth.local_networks';
+  return 'nowhere (local-network trust is off)';
 }
 
 export const GATEWAY_VERSION = '0.1.0';

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { JwtSecretError } from '#libs/access';
+import { TlsConfigError } from '#libs/tls';
 import { startGateway, describeStart } from './gateway';
 import { createLogger } from './logger';
 import { loadSettings, SettingsError, type SettingsOverrides } from './settings';
@@ -20,13 +22,18 @@ export async function runGateway(overrides: SettingsOverrides = {}): Promise<voi
   try {
     gateway = await startGateway(settings, logger);
   } catch (error) {
+    // A certificate or secret the operator gave that cannot be used is a settings problem.
+    if (error instanceof TlsConfigError || error instanceof JwtSecretError) {
+      process.stderr.write(`nekzus: ${error.message}\n`);
+      process.exit(2);
+    }
     logger.fatal(
       { err: error instanceof Error ? error.message : String(error) },
       'gateway failed to start',
     );
     process.exit(1);
   }
-  for (const line of describeStart(settings, gateway.url)) {
+  for (const line of describeStart(settings, gateway)) {
     if (process.stdout.isTTY) console.log(line);
     else logger.info(line);
   }
