@@ -5,6 +5,7 @@ import { registerAuditCommands } from './audit.command';
 import { registerConfigCommands } from './config.command';
 import { registerEventCommands } from './events.command';
 import { CliError } from './output';
+import { registerPairCommand } from './pair.command';
 import { registerProjectionCommands } from './projections.command';
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerProjectionCommands(program, dataDir);
   registerAuditCommands(program, dataDir);
   registerConfigCommands(program);
+  registerPairCommand(program);
   return program;
 }
 

@@ -9,12 +9,17 @@ import {
 } from '#libs/projections';
 import { ACCESS_EVENT_TYPES, AccessDirectory } from '#libs/access';
 import { CONFIG_EVENT_TYPES } from '#libs/config';
-import { DeviceDirectory, PAIRING_EVENT_TYPES, PairingCodes } from '#libs/pairing';
+import {
+  DeviceDirectory,
+  devicePresenceContribution,
+  PAIRING_EVENT_TYPES,
+  PairingCodes,
+} from '#libs/pairing';
 import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
 
 /** Every context's read models, in one list shared by the gateway and the CLI. */
 export function readModelContributions(): ReadModelContribution[] {
-  return [routingReadModel()];
+  return [routingReadModel(), devicePresenceContribution()];
 }
 
 /** Every event type the code can emit; each must have a schema in event-schemas/ (tested). */

@@ -20,7 +20,7 @@ import {
   type NekzusConfig,
 } from '#libs/config';
 import { RateLimiter, type RateLimitRule } from '#libs/http';
-import { ensureInstanceId } from '#libs/pairing';
+import { DevicePresenceStore, ensureInstanceId } from '#libs/pairing';
 import { loadTlsMaterial, tlsServerOptions, type TlsMaterial } from '#libs/tls';
 import { AppModule, type Services } from './app.module';
 import { openInfrastructure, paths, type Infrastructure } from './composition';
@@ -102,6 +102,15 @@ export async function startGateway(
     clock,
   };
   const sweeper = setInterval(() => sweepSessions(infra.access), 10 * 60_000).unref();
+  // lastSeen is written at most once a minute per device, and once more on the way out.
+  const presence = new DevicePresenceStore(infra.readModels);
+  const flushPresence = () =>
+    presence
+      .save(infra.devices.takeChanges())
+      .catch((error: unknown) =>
+        logger.warn({ err: String(error) }, 'could not save when devices were last seen'),
+      );
+  const presenceTimer = setInterval(() => void flushPresence(), 60_000).unref();
 
   const nest = await NestFactory.create<NestExpressApplication>(
     AppModule.register(infra, services),
@@ -154,6 +163,7 @@ export async function startGateway(
       )
     : undefined;
   const configApplied = infra.runner.ready().then(async () => {
+    infra.devices.restore(await presence.load());
     const outcome = await applier.apply(settings.config, source);
     watcher?.start();
     const head = await infra.store.headPosition();
@@ -185,12 +195,14 @@ export async function startGateway(
       closing ??= (async () => {
         watcher?.stop();
         clearInterval(sweeper);
+        clearInterval(presenceTimer);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
         await nest.close();
+        await flushPresence();
         await infra.close();
       })();
       return closing;

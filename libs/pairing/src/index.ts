@@ -6,3 +6,7 @@ export * from './application/instance-id';
 export { PairingService, verificationHash } from './application/pairing.service';
 export { qrTerminal, qrText, qrPng } from './infrastructure/qr-image';
 export { PairingModule } from './pairing.module';
+export {
+  DevicePresenceStore,
+  devicePresenceContribution,
+} from './infrastructure/device-presence.store';

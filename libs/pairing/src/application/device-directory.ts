@@ -19,6 +19,13 @@ export interface DeviceRecord {
   requestsDay: string;
 }
 
+export interface DevicePresence {
+  deviceId: string;
+  lastSeen: number;
+  requestsDay: string;
+  requestsToday: number;
+}
+
 const TYPES: ReadonlySet<string> = new Set(DEVICE_EVENT_TYPES);
 
 /**
@@ -31,6 +38,8 @@ export class DeviceDirectory implements DeviceRegistry {
   readonly name = 'device-directory';
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly tracker = new PositionTracker();
+  /** Devices whose lastSeen or request count changed since the last `takeChanges()`. */
+  private readonly changed = new Set<string>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -103,6 +112,35 @@ export class DeviceDirectory implements DeviceRegistry {
       device.requestsToday = 0;
     }
     device.requestsToday++;
+    this.changed.add(deviceId);
+  }
+
+  /** Presence that changed since the last call, for the periodic flush (operational state, not events). */
+  takeChanges(): DevicePresence[] {
+    const out: DevicePresence[] = [];
+    for (const id of this.changed) {
+      const device = this.devices.get(id);
+      if (device)
+        out.push({
+          deviceId: id,
+          lastSeen: device.lastSeen.getTime(),
+          requestsDay: device.requestsDay,
+          requestsToday: device.requestsToday,
+        });
+    }
+    this.changed.clear();
+    return out;
+  }
+
+  /** Restores presence saved before a restart, where it is newer than what the events say. */
+  restore(presence: readonly DevicePresence[]): void {
+    for (const p of presence) {
+      const device = this.devices.get(p.deviceId);
+      if (!device || p.lastSeen <= device.lastSeen.getTime()) continue;
+      device.lastSeen = new Date(p.lastSeen);
+      device.requestsDay = p.requestsDay;
+      device.requestsToday = p.requestsToday;
+    }
   }
 
   /** An active device, or undefined (revoked devices are gone for the API, as in Nekzus). */
