@@ -8,8 +8,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
 import { formatIssue, loadEffectiveConfig } from '#libs/config';
-import { qrTerminal, qrText } from '#libs/pairing';
-import type { CodeStatus, QrPayload } from '../../../libs/pairing/src/application/pairing.service';
+import { qrTerminal, qrText, type CodeStatus, type QrPayload } from '#libs/pairing';
 import { parseAddr } from '../../gateway/src/settings';
 import { CliError, jsonLine } from './output';
 
