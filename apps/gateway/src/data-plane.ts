@@ -190,9 +190,10 @@ export class DataPlane {
   }
 
   /** WebSocket proxying arrives with the data-plane issue; until then the upgrade is refused properly. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex): void {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     refuseUpgrade(socket, 501, 'WebSocket proxying is not available yet');
     void req;
+    void head;
   }
 }
 

@@ -136,9 +136,9 @@ export async function startGateway(
     ? createHttpsServer({ ...serverOptions, ...tlsServerOptions(tls) }, listener)
     : createServer(serverOptions, listener);
   // One owner for every upgrade on this port; paths nobody serves get a real 404.
-  server.on('upgrade', (req, socket) => {
+  server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    if (dataPlane.handles(req.url)) dataPlane.handleUpgrade(req, socket);
+    if (dataPlane.handles(req.url)) dataPlane.handleUpgrade(req, socket, head);
     else refuseUpgrade(socket, 404, `no WebSocket endpoint at ${req.url ?? '/'}`);
   });
 
