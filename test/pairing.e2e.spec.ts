@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { startHarness, type Harness } from './support/gateway-harness';
 
 const ALPHABET = /^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$/;
@@ -46,7 +47,7 @@ describe('pairing, as the mobile app does it', () => {
     upstream = undefined;
   });
 
-  it('QR → pair → auth/pair → refresh, with the integrity hash the app checks', async () => {
+  it('QR → pair → auth/pair → WebSocket auth → refresh, with the integrity hash the app checks', async () => {
     h = await startHarness();
     const qr = await h.call('GET', '/api/v1/auth/qr');
     expect(qr.status).toBe(200);
@@ -155,6 +156,19 @@ describe('pairing, as the mobile app does it', () => {
     expect(
       (await h.call('POST', '/api/v1/pair', { code: qr.body.code }, PAIR_HEADERS)).body.error,
     ).toBe('INVALID_CODE');
+
+    // The app then opens the WebSocket and authenticates in band with its token.
+    const ws = new WebSocket(`${h.url.replace('http', 'ws')}/api/v1/ws`);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const first = new Promise<string>((resolve) =>
+      ws.once('message', (m: Buffer) => resolve(m.toString())),
+    );
+    ws.send(JSON.stringify({ type: 'auth', data: { token } }));
+    expect(JSON.parse(await first)).toMatchObject({
+      type: 'auth_success',
+      data: { deviceId: 'phone-1' },
+    });
+    ws.close();
 
     const refreshed = await h.call('POST', '/api/v1/auth/refresh', undefined, bearer(token));
     expect(refreshed.status).toBe(200);

@@ -30,7 +30,12 @@ export interface Reply {
 /** The whole gateway in this process, on a free port of 127.0.0.1, over a fresh data dir. */
 export async function startHarness(
   dataDir = mkdtempSync(join(tmpdir(), 'nekzus-e2e-')),
-  options: { config?: string; env?: Record<string, string>; clock?: () => number } = {},
+  options: {
+    config?: string;
+    env?: Record<string, string>;
+    clock?: () => number;
+    websocket?: { authTimeoutMs?: number; pingIntervalMs?: number };
+  } = {},
 ): Promise<Harness> {
   const settings = loadSettings(options.env ?? {}, {
     addr: '127.0.0.1:0',
@@ -40,6 +45,7 @@ export async function startHarness(
   });
   const gateway = await startGateway(settings, createLogger('error'), {
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.websocket ? { websocket: options.websocket } : {}),
   });
   await gateway.configApplied;
   return {

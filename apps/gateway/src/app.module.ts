@@ -12,6 +12,7 @@ import {
 import { EVENT_STORE } from '#libs/event-store';
 import { ConfigModule, LiveConfig } from '#libs/config';
 import { ErrorFilter, RATE_LIMITS, type RateLimits } from '#libs/http';
+import { LiveModule, WsHub } from '#libs/live';
 import {
   DEVICE_DIRECTORY,
   PAIRING_CODES,
@@ -32,6 +33,7 @@ export interface Services {
   rateLimits: RateLimits;
   pairing: PairingSettings;
   clock: () => number;
+  hub: WsHub;
 }
 
 /** Hands the opened infrastructure to every context module. */
@@ -55,6 +57,7 @@ class InfrastructureModule {
       { provide: RATE_LIMITS, useValue: services.rateLimits },
       { provide: PAIRING_SETTINGS, useValue: services.pairing },
       { provide: ACCESS_CLOCK, useValue: services.clock },
+      { provide: WsHub, useValue: services.hub },
     ];
     return { module: InfrastructureModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -69,6 +72,7 @@ export class AppModule {
         InfrastructureModule.register(infra, services),
         AccessModule,
         PairingModule,
+        LiveModule,
         RoutingModule,
         ConfigModule,
       ],

@@ -20,6 +20,14 @@ import {
   type NekzusConfig,
 } from '#libs/config';
 import { RateLimiter, type RateLimitRule } from '#libs/http';
+import {
+  AccessWsAuthenticator,
+  DEFAULT_HUB_SETTINGS,
+  DispatchedWsAdapter,
+  EventNotifier,
+  WsHub,
+  WsUpgradeGate,
+} from '#libs/live';
 import { DevicePresenceStore, ensureInstanceId } from '#libs/pairing';
 import { loadTlsMaterial, tlsServerOptions, type TlsMaterial } from '#libs/tls';
 import { AppModule, type Services } from './app.module';
@@ -55,7 +63,7 @@ export interface RunningGateway {
 export async function startGateway(
   settings: GatewaySettings,
   logger: Logger,
-  options: { clock?: () => number } = {},
+  options: { clock?: () => number; websocket?: Partial<typeof DEFAULT_HUB_SETTINGS> } = {},
 ): Promise<RunningGateway> {
   const clock = options.clock ?? Date.now;
   const infra = await openInfrastructure(settings.dataDir, {
@@ -85,6 +93,17 @@ export async function startGateway(
   });
   const tokens = new JwtTokens(secret.key, config.auth.issuer, config.auth.audience, clock);
   const authenticator = new Authenticator(tokens, infra.access, infra.devices, network, clock);
+  const hub = new WsHub(new AccessWsAuthenticator(authenticator), {
+    ...DEFAULT_HUB_SETTINGS,
+    ...options.websocket,
+    nekzusId,
+    version: GATEWAY_VERSION,
+  });
+  // Revocations close open WebSockets as soon as the event is applied.
+  infra.devices.onRevocation((r) => hub.revoke(r));
+  infra.access.onRevocation((r) => hub.revoke(r));
+  const notifier = new EventNotifier(hub);
+  notifier.start(infra.store);
   const scheme = tls ? 'https' : 'http';
   const baseUrl = config.server.base_url || detectBaseUrl(scheme, settings.port);
   const services: Services = {
@@ -100,6 +119,7 @@ export async function startGateway(
       version: GATEWAY_VERSION,
     },
     clock,
+    hub,
   };
   const sweeper = setInterval(() => sweepSessions(infra.access), 10 * 60_000).unref();
   // lastSeen is written at most once a minute per device, and once more on the way out.
@@ -122,6 +142,8 @@ export async function startGateway(
     },
   );
   nest.useBodyParser('json', { limit: settings.bodyLimit });
+  const wsAdapter = new DispatchedWsAdapter(64 * 1024);
+  nest.useWebSocketAdapter(wsAdapter);
   (nest.getHttpAdapter().getInstance() as { disable(s: string): void }).disable('x-powered-by');
   await nest.init();
   const control = nest.getHttpAdapter().getInstance() as (req: unknown, res: unknown) => void;
@@ -135,10 +157,17 @@ export async function startGateway(
   const server: Server = tls
     ? createHttpsServer({ ...serverOptions, ...tlsServerOptions(tls) }, listener)
     : createServer(serverOptions, listener);
+  const wsGate = new WsUpgradeGate(
+    wsAdapter,
+    limiter,
+    (req) => network.clientAddress(req),
+    () => live.current.server.allowed_origins,
+  );
   // One owner for every upgrade on this port; paths nobody serves get a real 404.
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     if (dataPlane.handles(req.url)) dataPlane.handleUpgrade(req, socket, head);
+    else if (wsGate.owns(req)) wsGate.handle(req, socket, head);
     else refuseUpgrade(socket, 404, `no WebSocket endpoint at ${req.url ?? '/'}`);
   });
 
@@ -196,6 +225,8 @@ export async function startGateway(
         watcher?.stop();
         clearInterval(sweeper);
         clearInterval(presenceTimer);
+        notifier.stop();
+        hub.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -99,6 +99,14 @@ const server = section(
       default: '',
       'x-restart': true,
     }),
+    allowed_origins: list(
+      str({ description: 'An origin, such as https://home.example.org.', format: HTTP_URL }),
+      {
+        description:
+          "(Not in Nekzus) Web pages from these origins may open the WebSocket at /api/v1/ws; the gateway's own origin always may, other sites never (Nekzus accepts any origin).",
+        default: [],
+      },
+    ),
     trusted_proxies: list(str({ description: 'IP address or CIDR range.', format: IP_OR_CIDR }), {
       description:
         '(Not in Nekzus) Reverse proxies whose X-Forwarded-For / X-Real-IP headers are believed; requests from anyone else are judged by their socket address.',
@@ -171,6 +179,7 @@ const rate_limits = section(
     qr: rateLimit('Issuing pairing codes and the /pair page.', 60, 3),
     devices: rateLimit('Device endpoints.', 30, 30),
     api: rateLimit('Every other /api/v1 endpoint.', 600, 100),
+    websocket: rateLimit('Opening the WebSocket at /api/v1/ws.', 10, 10),
   },
 );
 

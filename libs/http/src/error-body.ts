@@ -50,6 +50,11 @@ export function errorBody(
   return body;
 }
 
+/** Nekzus's numeric code for an error code, 0 when it has none. */
+export function numericCodeOf(code: string): number {
+  return NUMERIC[code] ?? 0;
+}
+
 export function statusOf(error: DomainError): number {
   return STATUS[error.kind];
 }

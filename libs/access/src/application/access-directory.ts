@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '#libs/event-store';
 import { PositionTracker } from '#libs/projections';
+import type { Revocation, RevocationListener } from './device-registry.port';
 import { ACCESS_EVENT_TYPES, type AccessEvent, type ApiKeyData } from '../domain';
 
 export interface AdminAccount {
@@ -42,6 +43,17 @@ export class AccessDirectory {
   private readonly failuresByUser = new Map<string, FailureRun>();
   private readonly failuresByAddress = new Map<string, FailureRun>();
   private readonly tracker = new PositionTracker();
+  private readonly listeners = new Set<RevocationListener>();
+
+  /** Called for every session that ends and key that is revoked, as the events are applied. */
+  onRevocation(listener: RevocationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private revoked(revocation: Revocation): void {
+    for (const listener of this.listeners) listener(revocation);
+  }
 
   apply(recorded: RecordedEvent): void {
     if (TYPES.has(recorded.type))
@@ -88,6 +100,7 @@ export class AccessDirectory {
         return;
       case 'AdminSignedOut':
         this.endedSessions.set(event.data.sessionId, at.getTime());
+        this.revoked({ kind: 'session', sessionId: event.data.sessionId });
         return;
       case 'ApiKeyCreated': {
         const record: ApiKeyRecord = {
@@ -105,6 +118,7 @@ export class AccessDirectory {
         if (!record) return;
         record.revokedAt = at;
         this.activeKeysByHash.delete(record.keyHash);
+        this.revoked({ kind: 'apikey', keyId: record.keyId });
         return;
       }
       case 'ApiKeyDeleted': {
@@ -112,6 +126,7 @@ export class AccessDirectory {
         if (!record) return;
         this.keysById.delete(record.keyId);
         this.activeKeysByHash.delete(record.keyHash);
+        this.revoked({ kind: 'apikey', keyId: record.keyId });
         return;
       }
     }

@@ -98,6 +98,23 @@ export class Authenticator {
     return { kind: 'local', address };
   }
 
+  /** A credential sent inside a protocol (the WebSocket's auth message): an API key or a token. */
+  async credential(value: string): Promise<Principal> {
+    if (isOurApiKey(value)) return this.apiKey(value);
+    return this.token(value, 'bearer');
+  }
+
+  /** The administrator whose session cookie came with the request (a browser opening a WebSocket). */
+  async sessionOf(req: IncomingMessage): Promise<Principal | undefined> {
+    const cookie = cookieOf(req, SESSION_COOKIE);
+    return cookie === undefined ? undefined : this.token(cookie, 'cookie');
+  }
+
+  /** Whether local-network trust covers the caller. */
+  isTrusted(req: IncomingMessage): boolean {
+    return this.network.trusts(this.network.clientAddress(req));
+  }
+
   /** Checks a token's claims against revocations: sessions that ended, devices revoked or re-paired. */
   async token(token: string, via: 'bearer' | 'cookie'): Promise<Principal> {
     return this.principalOf(await this.tokens.verify(token), via);

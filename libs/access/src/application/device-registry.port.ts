@@ -15,4 +15,12 @@ export interface DeviceRegistry {
   seen(deviceId: string): void;
 }
 
+/** Something that lets a caller in was withdrawn: open connections of it must close. */
+export type Revocation =
+  | { kind: 'device'; deviceId: string }
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'apikey'; keyId: string };
+
+export type RevocationListener = (revocation: Revocation) => void;
+
 export const DEVICE_REGISTRY = Symbol('DEVICE_REGISTRY');

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '#libs/event-store';
 import { PositionTracker } from '#libs/projections';
-import type { DeviceRegistry, DeviceStatus } from '#libs/access';
+import type { DeviceRegistry, DeviceStatus, RevocationListener } from '#libs/access';
 import { DEVICE_EVENT_TYPES, type DeviceEvent } from '../domain';
 
 export interface DeviceRecord {
@@ -38,6 +38,14 @@ export class DeviceDirectory implements DeviceRegistry {
   readonly name = 'device-directory';
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly tracker = new PositionTracker();
+  private readonly listeners = new Set<RevocationListener>();
+
+  /** Called for every device revoked, as the event is applied. */
+  onRevocation(listener: RevocationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Devices whose lastSeen or request count changed since the last `takeChanges()`. */
   private readonly changed = new Set<string>();
 
@@ -84,6 +92,8 @@ export class DeviceDirectory implements DeviceRegistry {
           device.active = false;
           device.revokedAt = at;
         }
+        for (const listener of this.listeners)
+          listener({ kind: 'device', deviceId: event.data.deviceId });
         return;
       }
       case 'DeviceTokenRefreshed': {

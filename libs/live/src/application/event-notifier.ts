@@ -1,0 +1,94 @@
+import type { EventStore, RecordedEvent, Subscription } from '#libs/event-store';
+import type { DevicePaired, DeviceRevoked } from '#libs/pairing';
+import type { AppRegistered, RouteAdded, RouteRemoved } from '#libs/routing';
+import type { WsHub } from './ws-hub';
+
+type Message = { type: string; topic: string; data: unknown };
+
+const TYPES = [
+  'DevicePaired',
+  'DeviceRevoked',
+  'AppRegistered',
+  'RouteAdded',
+  'RouteRemoved',
+  'RouteChanged',
+  'ConfigApplied',
+];
+
+/**
+ * Turns recorded events into the protocol's server→client messages (contract A §6.6), plus
+ * `route_added` / `route_removed`, which Nekzus defines but never sends. Its own live
+ * subscription to the log, from the head at start: history is not re-sent to clients.
+ */
+export class EventNotifier {
+  private subscription: Subscription | undefined;
+
+  constructor(private readonly hub: WsHub) {}
+
+  start(store: EventStore): void {
+    const subscription = store.subscribeToAll({ from: 'end', filter: { eventTypes: TYPES } });
+    this.subscription = subscription;
+    void (async () => {
+      for await (const recorded of subscription) this.apply(recorded);
+    })().catch(() => undefined);
+  }
+
+  stop(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  apply(recorded: RecordedEvent): void {
+    const message = messageOf(recorded);
+    if (message) this.hub.broadcast(message.type, message.data, message.topic);
+  }
+}
+
+function messageOf(recorded: RecordedEvent): Message | undefined {
+  switch (recorded.type) {
+    case 'DevicePaired': {
+      const data = recorded.data as DevicePaired['data'];
+      return {
+        type: 'device_paired',
+        topic: 'device.paired',
+        data: { deviceId: data.deviceId, deviceName: data.name, platform: data.platform },
+      };
+    }
+    case 'DeviceRevoked': {
+      const data = recorded.data as DeviceRevoked['data'];
+      return { type: 'device_revoked', topic: 'device.revoked', data: { deviceId: data.deviceId } };
+    }
+    case 'AppRegistered': {
+      const { app } = recorded.data as AppRegistered['data'];
+      return {
+        type: 'app_registered',
+        topic: 'app.registered',
+        data: { appId: app.id, appName: app.name, proxyPath: `/apps/${app.id}/` },
+      };
+    }
+    case 'RouteAdded': {
+      const { route } = recorded.data as RouteAdded['data'];
+      return {
+        type: 'route_added',
+        topic: 'route.added',
+        data: { routeId: route.routeId, appId: route.appId, pathBase: route.pathBase },
+      };
+    }
+    case 'RouteRemoved': {
+      const data = recorded.data as RouteRemoved['data'];
+      return {
+        type: 'route_removed',
+        topic: 'route.removed',
+        data: { routeId: data.routeId, appId: data.appId, pathBase: data.pathBase },
+      };
+    }
+    case 'RouteChanged':
+    case 'ConfigApplied':
+      return {
+        type: 'config_reload',
+        topic: recorded.type === 'RouteChanged' ? 'route.changed' : 'config.reload',
+        data: { message: 'Configuration reloaded' },
+      };
+    default:
+      return undefined;
+  }
+}
