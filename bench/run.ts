@@ -1,3 +1,4 @@
+import { runAccessBench } from './access.bench';
 import { runDriversBench } from './drivers.bench';
 import { runEventsBench } from './events.bench';
 import { parseBenchArgs, progress, type BenchOptions } from './support/cli';
@@ -10,6 +11,7 @@ import { formatReport, reportJson, type BenchReport } from './support/report';
 const BENCHMARKS: { name: string; run: (options: BenchOptions) => Promise<BenchReport> }[] = [
   { name: 'events', run: runEventsBench },
   { name: 'drivers', run: runDriversBench },
+  { name: 'access', run: runAccessBench },
 ];
 
 async function main(): Promise<void> {

@@ -10,3 +10,4 @@ export * from './infrastructure/jwt-tokens';
 export * from './infrastructure/jwt-secret';
 export { AccessGuard } from './interface/access.guard';
 export { AccessModule } from './access.module';
+export { passwordHasher } from './infrastructure/password-hasher';
