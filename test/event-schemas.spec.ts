@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adminAccountDecider, apiKeyDecider } from '#libs/access';
 import { configDecider } from '#libs/config';
+import { proposalDecider, type DiscoveredService } from '#libs/discovery';
 import { deviceDecider, pairingCodeDecider } from '#libs/pairing';
 import { fold } from '#libs/kernel';
 import {
@@ -174,6 +175,60 @@ describe('event schemas', () => {
       },
       { kind: 'RevokeDevice', deviceId: 'phone-1' },
     ]);
+    const service: DiscoveredService = {
+      proposalId: 'proposal_docker_http_web_8080',
+      source: 'docker',
+      identity: 'web',
+      detectedScheme: 'http',
+      detectedHost: '172.17.0.2',
+      detectedPort: 8080,
+      availablePorts: [
+        { port: 8080, scheme: 'http' },
+        { port: 9090, scheme: 'http' },
+      ],
+      confidence: 0.95,
+      reasons: ['labelled nekzus.enable=true (0.95)'],
+      securityNotes: ['Discovered via Docker API'],
+      tags: ['docker'],
+      suggestedApp: {
+        id: 'web',
+        name: 'Web',
+        icon: '📦',
+        tags: ['docker'],
+        endpoints: { lan: 'http://172.17.0.2:8080' },
+        discoveryMeta: { source: 'docker', containerId: '0123456789ab' },
+      },
+      suggestedRoute: {
+        routeId: 'web',
+        appId: 'web',
+        pathBase: '/apps/web/',
+        to: 'http://172.17.0.2:8080',
+        containerId: '0123456789ab',
+        scopes: ['access:web'],
+        stripPrefix: true,
+      },
+    };
+    const proposalId = service.proposalId;
+    run(proposalDecider, undefined, [
+      { kind: 'Observe', service, fingerprint: 'e'.repeat(64), changed: [] },
+      {
+        kind: 'Observe',
+        service: { ...service, detectedHost: '172.17.0.3' },
+        fingerprint: 'f'.repeat(64),
+        changed: ['detectedHost'],
+      },
+      { kind: 'Reject', proposalId, reason: 'not now' },
+      { kind: 'Observe', service, fingerprint: 'e'.repeat(64), changed: ['detectedHost'] },
+      { kind: 'Dismiss', proposalId },
+      { kind: 'Restore', proposalId },
+      { kind: 'Approve', proposalId, overrides: { port: 9090, name: 'Web UI' } },
+      { kind: 'FailApproval', proposalId, reason: 'route conflict' },
+      { kind: 'Vanish', proposalId },
+    ]);
+    produced.push({
+      type: 'RediscoveryTriggered',
+      data: { dismissedCleared: 1, activeCleared: 0 },
+    } as never);
     const session = '0190a0b0-0000-7000-8000-000000000003';
     produced.push(
       {

@@ -13,6 +13,7 @@ import { EVENT_STORE } from '#libs/event-store';
 import { ConfigModule, LiveConfig } from '#libs/config';
 import { ErrorFilter, RATE_LIMITS, type RateLimits } from '#libs/http';
 import { LiveModule, WsHub } from '#libs/live';
+import { DiscoveryModule, PROPOSAL_DIRECTORY } from '#libs/discovery';
 import {
   DEVICE_DIRECTORY,
   PAIRING_CODES,
@@ -51,6 +52,7 @@ class InfrastructureModule {
       { provide: DEVICE_DIRECTORY, useValue: infra.devices },
       { provide: DEVICE_REGISTRY, useValue: infra.devices },
       { provide: PAIRING_CODES, useValue: infra.pairingCodes },
+      { provide: PROPOSAL_DIRECTORY, useValue: infra.proposals },
       { provide: LiveConfig, useValue: services.live },
       { provide: JWT_TOKENS, useValue: services.tokens },
       { provide: Authenticator, useValue: services.authenticator },
@@ -73,6 +75,7 @@ export class AppModule {
         AccessModule,
         PairingModule,
         LiveModule,
+        DiscoveryModule,
         RoutingModule,
         ConfigModule,
       ],

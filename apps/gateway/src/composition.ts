@@ -9,6 +9,7 @@ import {
 } from '#libs/projections';
 import { ACCESS_EVENT_TYPES, AccessDirectory } from '#libs/access';
 import { CONFIG_EVENT_TYPES } from '#libs/config';
+import { DISCOVERY_EVENT_TYPES, ProposalDirectory } from '#libs/discovery';
 import {
   DeviceDirectory,
   devicePresenceContribution,
@@ -29,6 +30,7 @@ export function emittedEventTypes(): string[] {
     ...CONFIG_EVENT_TYPES,
     ...ACCESS_EVENT_TYPES,
     ...PAIRING_EVENT_TYPES,
+    ...DISCOVERY_EVENT_TYPES,
   ].sort();
 }
 
@@ -54,6 +56,8 @@ export interface Infrastructure {
   /** Paired and revoked devices (in memory): what every surface asks before trusting a device token. */
   devices: DeviceDirectory;
   pairingCodes: PairingCodes;
+  /** Discovery proposals and their decisions (in memory). */
+  proposals: ProposalDirectory;
   runner: ProjectionRunner;
   close(): Promise<void>;
 }
@@ -81,11 +85,12 @@ export async function openInfrastructure(
   const access = new AccessDirectory();
   const devices = new DeviceDirectory();
   const pairingCodes = new PairingCodes();
+  const proposals = new ProposalDirectory();
   const runner = new ProjectionRunner(
     store,
     readModels,
     contributions.flatMap((c) => c.projections),
-    [routeTable, access, devices, pairingCodes],
+    [routeTable, access, devices, pairingCodes, proposals],
     logger,
   );
   return {
@@ -96,6 +101,7 @@ export async function openInfrastructure(
     access,
     devices,
     pairingCodes,
+    proposals,
     runner,
     async close() {
       await runner.stop();

@@ -16,6 +16,7 @@ import {
   ConfigApplier,
   ConfigWatcher,
   LiveConfig,
+  durationMs,
   type ApplyOutcome,
   type NekzusConfig,
 } from '#libs/config';
@@ -29,6 +30,7 @@ import {
   WsUpgradeGate,
 } from '#libs/live';
 import { DevicePresenceStore, ensureInstanceId } from '#libs/pairing';
+import { DiscoveryService, DockerSource } from '#libs/discovery';
 import { loadTlsMaterial, tlsServerOptions, type TlsMaterial } from '#libs/tls';
 import { AppModule, type Services } from './app.module';
 import { openInfrastructure, paths, type Infrastructure } from './composition';
@@ -191,8 +193,34 @@ export async function startGateway(
         logger.info({ trigger, ...outcome }, `config reload: ${outcome.status}`),
       )
     : undefined;
+  // Discovery sources start once the proposals are replayed, so nothing decided is re-proposed.
+  let docker: DockerSource | undefined;
+  const startDocker = (): DockerSource | undefined => {
+    const d = config.discovery;
+    if (!d.enabled || !d.docker.enabled) return undefined;
+    const source = new DockerSource(
+      {
+        socketPath: d.docker.socket_path,
+        pollIntervalMs: durationMs(d.docker.poll_interval),
+        mode: d.docker.mode,
+        networkMode: d.docker.network_mode,
+        networks: d.docker.networks,
+        excludeNetworks: d.docker.exclude_networks,
+        hostname: settings.hostname,
+      },
+      nest.get(DiscoveryService),
+      {
+        info: (msg) => logger.info({ source: 'docker' }, msg),
+        warn: (msg) => logger.warn({ source: 'docker' }, msg),
+      },
+    );
+    nest.get(DiscoveryService).useRescanner(source);
+    source.start();
+    return source;
+  };
   const configApplied = infra.runner.ready().then(async () => {
     infra.devices.restore(await presence.load());
+    docker = startDocker();
     const outcome = await applier.apply(settings.config, source);
     watcher?.start();
     const head = await infra.store.headPosition();
@@ -226,6 +254,7 @@ export async function startGateway(
         clearInterval(sweeper);
         clearInterval(presenceTimer);
         notifier.stop();
+        docker?.stop();
         hub.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

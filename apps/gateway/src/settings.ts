@@ -23,6 +23,8 @@ export interface GatewaySettings {
   config: NekzusConfig;
   /** `ENVIRONMENT` is development, dev or test (Nekzus's switch): example-looking secrets are allowed. */
   devMode: boolean;
+  /** HOSTNAME, which names our own container when we run in one (discovery skips it). */
+  hostname: string;
   /** Unknown keys and other things worth a look; start-up goes on. */
   warnings: string[];
   /** What the config was computed from, so a reload applies the same precedence. */
@@ -70,6 +72,7 @@ export function loadSettings(
     bodyLimit: 1024 * 1024,
     config,
     devMode: ['development', 'dev', 'test'].includes((env['ENVIRONMENT'] ?? '').toLowerCase()),
+    hostname: env['HOSTNAME'] ?? '',
     sources: { flags, env },
     warnings: result.warnings
       .filter((w: ConfigIssue) => !/config file not found; using defaults/.test(w.message))

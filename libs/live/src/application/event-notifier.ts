@@ -1,4 +1,10 @@
 import type { EventStore, RecordedEvent, Subscription } from '#libs/event-store';
+import type {
+  ProposalApproved,
+  ProposalDismissed,
+  ProposalRejected,
+  ServiceDiscovered,
+} from '#libs/discovery';
 import type { DevicePaired, DeviceRevoked } from '#libs/pairing';
 import type { AppRegistered, RouteAdded, RouteRemoved } from '#libs/routing';
 import type { WsHub } from './ws-hub';
@@ -13,6 +19,11 @@ const TYPES = [
   'RouteRemoved',
   'RouteChanged',
   'ConfigApplied',
+  'ServiceDiscovered',
+  'ProposalApproved',
+  'ProposalRejected',
+  'ProposalDismissed',
+  'RediscoveryTriggered',
 ];
 
 /**
@@ -81,6 +92,53 @@ function messageOf(recorded: RecordedEvent): Message | undefined {
         data: { routeId: data.routeId, appId: data.appId, pathBase: data.pathBase },
       };
     }
+    case 'ServiceDiscovered': {
+      const { service } = recorded.data as ServiceDiscovered['data'];
+      return {
+        type: 'discovery',
+        topic: 'discovery.proposal',
+        data: {
+          id: service.proposalId,
+          source: service.source,
+          detectedScheme: service.detectedScheme,
+          detectedHost: service.detectedHost,
+          detectedPort: service.detectedPort,
+          availablePorts: service.availablePorts,
+          confidence: service.confidence,
+          suggestedApp: service.suggestedApp,
+          suggestedRoute: service.suggestedRoute,
+          tags: service.tags,
+          lastSeen: recorded.recordedAt.toISOString(),
+          securityNotes: service.securityNotes,
+        },
+      };
+    }
+    case 'ProposalApproved': {
+      const data = recorded.data as ProposalApproved['data'];
+      return {
+        type: 'proposal_approved',
+        topic: 'discovery.approved',
+        data: { proposalId: data.proposalId, appId: data.app.id, routeId: data.route.routeId },
+      };
+    }
+    case 'ProposalRejected': {
+      const data = recorded.data as ProposalRejected['data'];
+      return {
+        type: 'proposal_rejected',
+        topic: 'discovery.rejected',
+        data: { proposalId: data.proposalId, reason: data.reason },
+      };
+    }
+    case 'ProposalDismissed': {
+      const data = recorded.data as ProposalDismissed['data'];
+      return {
+        type: 'proposal_dismissed',
+        topic: 'discovery.dismissed',
+        data: { proposalId: data.proposalId },
+      };
+    }
+    case 'RediscoveryTriggered':
+      return { type: 'rediscovery_triggered', topic: 'discovery.rediscover', data: recorded.data };
     case 'RouteChanged':
     case 'ConfigApplied':
       return {

@@ -1,0 +1,4 @@
+export * from './proposal';
+export * from './discovery.events';
+export * from './proposal.decider';
+export * from './docker-rules';
