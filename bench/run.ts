@@ -1,6 +1,7 @@
 import { runAccessBench } from './access.bench';
 import { runDriversBench } from './drivers.bench';
 import { runEventsBench } from './events.bench';
+import { runProxyBench } from './proxy.bench';
 import { parseBenchArgs, progress, type BenchOptions } from './support/cli';
 import { formatReport, reportJson, type BenchReport } from './support/report';
 
@@ -11,6 +12,7 @@ import { formatReport, reportJson, type BenchReport } from './support/report';
 const BENCHMARKS: { name: string; run: (options: BenchOptions) => Promise<BenchReport> }[] = [
   { name: 'events', run: runEventsBench },
   { name: 'drivers', run: runDriversBench },
+  { name: 'proxy', run: runProxyBench },
   { name: 'access', run: runAccessBench },
 ];
 

@@ -1,70 +1,65 @@
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   ADMIN_SCOPE,
   AuthRequired,
-  isOurApiKey,
-  SESSION_COOKIE,
   hasScopes,
   type Authenticator,
+  type TokenClaims,
 } from '#libs/access';
 import type { LiveConfig } from '#libs/config';
-import { errorBody, pathOf, requestIdOf, sendJson, statusOf, type Principal } from '#libs/http';
+import { errorBody, requestIdOf, sendJson, statusOf, type Principal } from '#libs/http';
 import { DomainError } from '#libs/kernel';
 import type { RouteSpec, RouteTable } from '#libs/routing';
+import { upstreamRequestHeaders } from './data-plane/headers';
+import {
+  BodyTooLarge,
+  ForwardHandler,
+  limitedBody,
+  type ForwardContext,
+} from './data-plane/http-forwarder';
+import { cleanedPath, PathMapper, upstreamPathOf } from './data-plane/paths';
+import { ProxyMetrics, type RouteTraffic } from './data-plane/proxy-metrics';
+import { PROXY_DEFAULTS, Upstreams, type ProxyLimits, type Upstream } from './data-plane/upstream';
+import { openTunnel, refuseUpgrade, type Tunnel } from './data-plane/websocket-tunnel';
 
-interface Upstream {
-  protocol: string;
-  hostname: string;
-  port: string;
-  host: string;
-  /** The target URL's path without its final slash, prefixed to every forwarded path. */
-  basePath: string;
-  send: typeof httpRequest;
+export { refuseUpgrade } from './data-plane/websocket-tunnel';
+export { PROXY_DEFAULTS, type ProxyLimits } from './data-plane/upstream';
+export { ProxyMetrics, LATENCY_BUCKETS_MS, type RouteTraffic } from './data-plane/proxy-metrics';
+
+/** What the data plane keeps per route version (a change replaces the RouteSpec object). */
+interface RouteRuntime {
+  upstream: Upstream;
+  /** Present when responses can need rewriting (strip-prefix, or a target with its own path). */
+  mapper: PathMapper | undefined;
+  traffic: RouteTraffic;
 }
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'TRACE']);
 
 /**
- * The data plane: `/apps/<id>/…` resolved against the in-memory route table and streamed to
- * the upstream, before (and without) NestJS. This first version forwards plain HTTP; the
- * proxy issue brings connection pooling, WebSocket, subdomains and device auth.
+ * The data plane: `/apps/<id>/…` resolved against the in-memory route table, authorised from
+ * in-memory state, and streamed to the upstream through undici's keep-alive pools (see
+ * docs/decisions/0005). No database, no Nest pipeline, no log line per request.
  */
 export class DataPlane {
-  /** Targets parsed once per route version: a change replaces the RouteSpec object, so its entry goes with it. */
-  private readonly upstreams = new WeakMap<RouteSpec, Upstream>();
+  /** Per-route counters and latency histogram, for the metrics endpoint. */
+  readonly metrics = new ProxyMetrics();
+  private readonly limits: ProxyLimits;
+  private readonly upstreams: Upstreams;
+  private readonly runtimes = new WeakMap<RouteSpec, RouteRuntime>();
+  /** Open WebSocket tunnels of device tokens, by device id. */
+  private readonly tunnels = new Map<string, Set<Tunnel>>();
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly routes: RouteTable,
     private readonly authenticator: Authenticator,
     private readonly config: LiveConfig,
-  ) {}
-
-  private upstreamOf(route: RouteSpec): Upstream {
-    let upstream = this.upstreams.get(route);
-    if (!upstream) {
-      const target = new URL(route.to);
-      upstream = {
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        host: target.host,
-        basePath: target.pathname.replace(/\/$/, ''),
-        send: target.protocol === 'https:' ? httpsRequest : httpRequest,
-      };
-      this.upstreams.set(route, upstream);
-    }
-    return upstream;
+    limits: Partial<ProxyLimits> = {},
+  ) {
+    this.limits = { ...PROXY_DEFAULTS, ...limits };
+    this.upstreams = new Upstreams(this.limits);
   }
 
   handles(url: string | undefined): boolean {
@@ -74,33 +69,61 @@ export class DataPlane {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const path = pathOf(req);
-    const requestId = requestIdOf(req);
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? '' : url.slice(q);
+    const clean = cleanedPath(path);
+    if (clean !== undefined) {
+      // As Go's ServeMux does for Nekzus; 308 keeps the method and body of anything but a read.
+      redirect(res, req.method === 'GET' || req.method === 'HEAD' ? 301 : 308, `${clean}${query}`);
+      return;
+    }
     const route = this.routes.match(path);
     if (!route) {
-      sendJson(res, 404, errorBody('ROUTE_NOT_FOUND', `no route serves ${path}`, { requestId }));
-      return;
-    }
-    const query = (req.url ?? '').slice(path.length);
-    if (`${path}/` === route.pathBase) {
-      res.writeHead(301, { location: `${route.pathBase}${query}`, 'content-length': 0 });
-      res.end();
-      return;
-    }
-    if (route.publicAccess) this.forward(req, res, route, path, query, requestId, undefined);
-    else
-      this.authenticator.authenticate(req, { forProxy: true }).then(
-        (principal) => {
-          try {
-            this.authorize(principal, route);
-          } catch (error) {
-            this.refuse(res, error, requestId);
-            return;
-          }
-          this.forward(req, res, route, path, query, requestId, principal);
-        },
-        (error: unknown) => this.refuse(res, error, requestId),
+      sendJson(
+        res,
+        404,
+        errorBody('ROUTE_NOT_FOUND', `no route serves ${path}`, { requestId: requestIdOf(req) }),
       );
+      return;
+    }
+    if (path.length === route.pathBase.length - 1) {
+      redirect(res, 301, `${route.pathBase}${query}`);
+      return;
+    }
+    if (route.publicAccess) {
+      this.forward(req, res, route, path, query, undefined, started);
+      return;
+    }
+    this.authenticator.authenticate(req, { forProxy: true }).then(
+      (principal) => {
+        try {
+          this.authorize(principal, route);
+        } catch (error) {
+          this.refuse(res, error, req);
+          return;
+        }
+        this.forward(req, res, route, path, query, principal, started);
+      },
+      (error: unknown) => this.refuse(res, error, req),
+    );
+  }
+
+  private runtimeOf(route: RouteSpec): RouteRuntime {
+    let runtime = this.runtimes.get(route);
+    if (!runtime) {
+      const upstream = this.upstreams.of(route);
+      const mapper = new PathMapper(route, upstream);
+      runtime = {
+        upstream,
+        mapper: mapper.active ? mapper : undefined,
+        traffic: this.metrics.of(route.routeId),
+      };
+      this.runtimes.set(route, runtime);
+    }
+    return runtime;
   }
 
   /**
@@ -120,7 +143,8 @@ export class DataPlane {
     );
   }
 
-  private refuse(res: ServerResponse, error: unknown, requestId: string): void {
+  private refuse(res: ServerResponse, error: unknown, req: IncomingMessage): void {
+    const requestId = requestIdOf(req);
     if (error instanceof DomainError)
       sendJson(res, statusOf(error), errorBody(error.code, error.message, { requestId }));
     else
@@ -137,100 +161,198 @@ export class DataPlane {
     route: RouteSpec,
     path: string,
     query: string,
-    requestId: string,
     principal: Principal | undefined,
+    started: number,
   ): void {
-    const target = this.upstreamOf(route);
-    const rest = route.stripPrefix ? path.slice(route.pathBase.length - 1) : path;
-    const upstreamPath = `${target.basePath}${rest.startsWith('/') ? rest : `/${rest}`}${query}`;
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    const runtime = this.runtimeOf(route);
+    const { upstream, mapper, traffic } = runtime;
+    traffic.requests++;
+    const requestId = requestIdOf(req);
+    const appPath = route.stripPrefix ? path.slice(route.pathBase.length - 1) : path;
+    const rewriteHtml =
+      route.rewriteHTML && mapper !== undefined && !mapper.excluded(appPath) && acceptsHtml(req);
+    const ctx: ForwardContext = {
+      routeId: route.routeId,
+      requestId,
+      traffic,
+      metrics: this.metrics,
+      started,
+      mapper: mapper && !mapper.excluded(appPath) ? mapper : undefined,
+      stripCookies: route.stripResponseCookies,
+      htmlBase: rewriteHtml ? path.slice(0, path.lastIndexOf('/') + 1) : undefined,
+    };
+    const handler = new ForwardHandler(req, res, ctx);
+    const length = req.headers['content-length'];
+    if (length !== undefined && Number(length) > this.limits.maxRequestBodyBytes) {
+      handler.fail(new BodyTooLarge(this.limits.maxRequestBodyBytes));
+      return;
     }
-    stripGatewayCredentials(headers, principal);
-    headers['x-forwarded-for'] = this.authenticator.clientAddress(req);
-    headers['x-forwarded-host'] = req.headers.host ?? '';
-    headers['x-forwarded-proto'] = 'http';
-    headers['x-forwarded-prefix'] = route.pathBase.slice(0, -1);
-    headers['x-request-id'] = requestId;
-    headers['host'] = target.host;
-    const upstream = target.send(
-      {
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        method: req.method,
-        path: upstreamPath,
-        headers,
-      },
-      (up) => {
-        const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(up.headers)) {
-          if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
-        }
-        res.writeHead(up.statusCode ?? 502, out);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', (error) => {
-      if (res.headersSent) res.destroy(error);
-      else
-        sendJson(
-          res,
-          502,
-          errorBody(
-            'BAD_GATEWAY',
-            `the upstream of route "${route.routeId}" did not answer: ${error.message}`,
-            { requestId },
-          ),
-        );
-    });
-    req.on('aborted', () => upstream.destroy());
-    req.pipe(upstream);
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined ||
+      (length !== undefined && length !== '0') ||
+      !NO_BODY.has(req.method ?? 'GET');
+    try {
+      upstream.agent.dispatch(
+        {
+          origin: upstream.origin,
+          path: `${upstreamPathOf(route, upstream, path)}${query}`,
+          method: req.method ?? 'GET',
+          headers: upstreamRequestHeaders(req, {
+            client: this.authenticator.clientAddress(req),
+            requestId,
+            prefix: route.stripPrefix ? route.pathBase.slice(0, -1) : undefined,
+            principal,
+            identityEncoding: rewriteHtml,
+            upgrade: false,
+          }),
+          body: hasBody ? limitedBody(req, this.limits.maxRequestBodyBytes) : null,
+        },
+        handler,
+      );
+    } catch (error) {
+      handler.fail(error);
+    }
   }
 
-  /** WebSocket proxying arrives with the data-plane issue; until then the upgrade is refused properly. */
+  /**
+   * WebSocket (and other upgrades): authorised before anything reaches the upstream, by the
+   * same rules as HTTP, then tunnelled byte for byte.
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    refuseUpgrade(socket, 501, 'WebSocket proxying is not available yet');
-    void req;
-    void head;
+    socket.on('error', () => socket.destroy());
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    const query = q === -1 ? '' : url.slice(q);
+    const requestId = requestIdOf(req);
+    const route = cleanedPath(path) === undefined ? this.routes.match(path) : undefined;
+    if (!route) {
+      refuseUpgrade(socket, 404, `no route serves ${path}`, 'ROUTE_NOT_FOUND', requestId);
+      return;
+    }
+    const open = (principal: Principal | undefined) => {
+      try {
+        if (principal) this.authorize(principal, route);
+      } catch (error) {
+        this.refuseUpgradeWith(socket, error, requestId);
+        return;
+      }
+      this.tunnel(req, socket, head, route, path, query, principal, requestId);
+    };
+    if (route.publicAccess) open(undefined);
+    else
+      this.authenticator
+        .authenticate(req, { forProxy: true })
+        .then(open, (error: unknown) => this.refuseUpgradeWith(socket, error, requestId));
+  }
+
+  private refuseUpgradeWith(socket: Duplex, error: unknown, requestId: string): void {
+    if (error instanceof DomainError)
+      refuseUpgrade(socket, statusOf(error), error.message, error.code, requestId);
+    else refuseUpgrade(socket, 500, 'the gateway failed to handle this upgrade', 'INTERNAL_ERROR');
+  }
+
+  private tunnel(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    route: RouteSpec,
+    path: string,
+    query: string,
+    principal: Principal | undefined,
+    requestId: string,
+  ): void {
+    const { upstream, traffic } = this.runtimeOf(route);
+    traffic.requests++;
+    const slashed = path.length === route.pathBase.length - 1 ? route.pathBase : path;
+    const device =
+      principal?.kind === 'device'
+        ? { deviceId: principal.deviceId, tokenId: principal.tokenId }
+        : undefined;
+    openTunnel({
+      req,
+      socket,
+      head,
+      upstream,
+      path: `${upstreamPathOf(route, upstream, slashed)}${query}`,
+      headers: upstreamRequestHeaders(req, {
+        client: this.authenticator.clientAddress(req),
+        requestId,
+        prefix: route.stripPrefix ? route.pathBase.slice(0, -1) : undefined,
+        principal,
+        identityEncoding: false,
+        upgrade: true,
+      }),
+      timeoutMs: this.limits.upgradeTimeoutMs,
+      traffic,
+      requestId,
+      onOpen: (tunnel) => {
+        if (!device) return;
+        tunnel.device = device;
+        let set = this.tunnels.get(device.deviceId);
+        if (!set) this.tunnels.set(device.deviceId, (set = new Set()));
+        set.add(tunnel);
+        this.recheck ??= setInterval(() => this.recheckTunnels(), this.limits.tunnelRecheckMs);
+        this.recheck.unref();
+      },
+      onClose: (tunnel) => {
+        if (!tunnel.device) return;
+        const set = this.tunnels.get(tunnel.device.deviceId);
+        set?.delete(tunnel);
+        if (set?.size === 0) this.tunnels.delete(tunnel.device.deviceId);
+        if (this.tunnels.size === 0 && this.recheck) {
+          clearInterval(this.recheck);
+          this.recheck = undefined;
+        }
+      },
+    });
+  }
+
+  /** Closes every open WebSocket tunnel of a device (its revocation); returns how many. */
+  closeTunnelsOf(deviceId: string): number {
+    const set = this.tunnels.get(deviceId);
+    if (!set) return 0;
+    const count = set.size;
+    for (const tunnel of [...set]) {
+      tunnel.client.destroy();
+      tunnel.upstream.destroy();
+    }
+    return count;
+  }
+
+  /**
+   * Revocation reaches open tunnels even without an event hook: twice a second each device's
+   * tunnels are checked against the in-memory device directory (revoked, or paired again).
+   */
+  private recheckTunnels(): void {
+    for (const set of this.tunnels.values())
+      for (const tunnel of [...set]) {
+        if (!tunnel.device) continue;
+        // checkDevice reads only the subject and the token id of the claims.
+        const claims = { sub: tunnel.device.deviceId, jti: tunnel.device.tokenId } as TokenClaims;
+        try {
+          this.authenticator.checkDevice(claims);
+        } catch {
+          tunnel.client.destroy();
+          tunnel.upstream.destroy();
+        }
+      }
+  }
+
+  /** Releases the upstream pools (the server closes the client connections). */
+  async close(): Promise<void> {
+    if (this.recheck) clearInterval(this.recheck);
+    await this.upstreams.close();
   }
 }
 
-/** Answers an upgrade that nobody takes with a real HTTP response, never a hanging socket. */
-export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify(errorBody(status === 404 ? 'NOT_FOUND' : 'NOT_IMPLEMENTED', message));
-  socket.end(
-    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Not Implemented'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
+function redirect(res: ServerResponse, status: number, location: string): void {
+  res.writeHead(status, { location, 'content-length': 0 });
+  res.end();
 }
 
-/**
- * The gateway's own credentials are for the gateway: the upstream never sees the session
- * cookie, one of our API keys, or the bearer token that authenticated the request. An app's
- * own Authorization or X-API-Key (on a public route, or alongside a cookie) passes through.
- */
-function stripGatewayCredentials(
-  headers: Record<string, string | string[]>,
-  principal: Principal | undefined,
-): void {
-  const key = headers['x-api-key'];
-  const keyInHeader = typeof key === 'string' && isOurApiKey(key.trim());
-  if (keyInHeader) delete headers['x-api-key'];
-  const usedBearer =
-    principal !== undefined &&
-    (principal.kind === 'device' ||
-      (principal.kind === 'admin' && principal.via === 'bearer') ||
-      (principal.kind === 'apikey' && !keyInHeader));
-  if (usedBearer) delete headers['authorization'];
-  const cookie = headers['cookie'];
-  if (typeof cookie === 'string') {
-    const kept = cookie
-      .split(';')
-      .filter((part) => part.split('=')[0]?.trim() !== SESSION_COOKIE)
-      .join(';')
-      .trim();
-    if (kept === '') delete headers['cookie'];
-    else headers['cookie'] = kept;
-  }
+/** A navigation or page fetch: the only responses worth rewriting. */
+function acceptsHtml(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  return accept === undefined || accept.includes('text/html') || accept.includes('*/*');
 }

@@ -45,6 +45,8 @@ export interface RunningGateway {
   url: string;
   /** The URL phones are given in QR codes (server.base_url, else detected). */
   baseUrl: string;
+  /** The proxy, for its per-route counters. */
+  dataPlane: DataPlane;
   /** The certificate served, when HTTPS is on. */
   tls: TlsMaterial | undefined;
   nekzusId: string;
@@ -150,6 +152,10 @@ export async function startGateway(
   await nest.init();
   const control = nest.getHttpAdapter().getInstance() as (req: unknown, res: unknown) => void;
   const dataPlane = new DataPlane(infra.routeTable, authenticator, live);
+  // A revoked device's open proxy tunnels close as soon as the revocation is applied.
+  infra.devices.onRevocation((r) => {
+    if (r.kind === 'device') dataPlane.closeTunnelsOf(r.deviceId);
+  });
 
   const listener: RequestListener = (req, res) => {
     if (dataPlane.handles(req.url)) dataPlane.handle(req, res);
@@ -243,6 +249,7 @@ export async function startGateway(
     infra,
     url,
     baseUrl: services.pairing.baseUrl,
+    dataPlane,
     tls,
     nekzusId,
     secretSource: secret.source,
@@ -262,6 +269,7 @@ export async function startGateway(
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
         await nest.close();
+        await dataPlane.close();
         await flushPresence();
         await infra.close();
       })();
