@@ -16,6 +16,9 @@ export const ADMIN_SUBJECT_PREFIX = 'user-';
 /** Prefixes of API keys: ours, and Nekzus's for keys a user carries over. */
 export const API_KEY_PREFIXES = ['nkz_', 'nekzus_'] as const;
 
+/** Verified tokens kept (a few hundred bytes each); the least recently used go first. */
+const VERIFIED_TOKEN_CACHE = 10_000;
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export class AuthRequired extends DomainError {
@@ -37,6 +40,7 @@ export const sha256Hex = (value: string) => createHash('sha256').update(value).d
  * the proxy can both call it on every request.
  */
 export class Authenticator {
+  private readonly verifiedTokens = new Map<string, TokenClaims>();
   constructor(
     private readonly tokens: JwtTokens,
     private readonly directory: AccessDirectory,
@@ -117,7 +121,31 @@ export class Authenticator {
 
   /** Checks a token's claims against revocations: sessions that ended, devices revoked or re-paired. */
   async token(token: string, via: 'bearer' | 'cookie'): Promise<Principal> {
-    return this.principalOf(await this.tokens.verify(token), via);
+    return this.principalOf(await this.verified(token), via);
+  }
+
+  /**
+   * Claims of a valid token, from a cache keyed by the whole token string (an altered token
+   * is another key and is checked in full). Only the signature check is cached: expiry is
+   * checked on every hit, and revocations and sign-outs in `principalOf` on every request.
+   */
+  private async verified(token: string): Promise<TokenClaims> {
+    const cached = this.verifiedTokens.get(token);
+    if (cached) {
+      if (cached.exp * 1000 > this.now()) {
+        this.verifiedTokens.delete(token);
+        this.verifiedTokens.set(token, cached);
+        return cached;
+      }
+      this.verifiedTokens.delete(token);
+    }
+    const claims = await this.tokens.verify(token);
+    this.verifiedTokens.set(token, claims);
+    if (this.verifiedTokens.size > VERIFIED_TOKEN_CACHE) {
+      const oldest = this.verifiedTokens.keys().next().value;
+      if (oldest !== undefined) this.verifiedTokens.delete(oldest);
+    }
+    return claims;
   }
 
   principalOf(claims: TokenClaims, via: 'bearer' | 'cookie'): Principal {
