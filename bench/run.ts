@@ -1,4 +1,5 @@
 import { runAccessBench } from './access.bench';
+import { runAuditBench } from './audit.bench';
 import { runDriversBench } from './drivers.bench';
 import { runEventsBench } from './events.bench';
 import { runProxyBench } from './proxy.bench';
@@ -14,6 +15,7 @@ const BENCHMARKS: { name: string; run: (options: BenchOptions) => Promise<BenchR
   { name: 'drivers', run: runDriversBench },
   { name: 'proxy', run: runProxyBench },
   { name: 'access', run: runAccessBench },
+  { name: 'audit', run: runAuditBench },
 ];
 
 async function main(): Promise<void> {

@@ -113,7 +113,10 @@ describe('the nekzus CLI on a live data dir', () => {
       head: number;
       projections: { name: string; lag: number }[];
     };
-    expect(status.projections).toEqual([expect.objectContaining({ name: 'routing', lag: 0 })]);
+    expect(status.projections).toEqual([
+      expect.objectContaining({ name: 'routing', lag: 0 }),
+      expect.objectContaining({ name: 'audit', lag: 0 }),
+    ]);
   });
 
   it('projections rebuild replays the log while the gateway runs, and the API still answers the same', async () => {
@@ -124,7 +127,7 @@ describe('the nekzus CLI on a live data dir', () => {
     expect((await h.call('GET', '/api/v1/routes')).body).toEqual(before);
     const unknown = await nekzus(['-d', h.dataDir, 'projections', 'rebuild', 'nope']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no projection named "nope"; known: routing');
+    expect(unknown.stderr).toContain('no projection named "nope"; known: routing, audit');
   });
 
   it('audit verify passes an intact chain and names the first edited event', async () => {

@@ -1,9 +1,11 @@
-import { statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { collect, type EventFilter, type RecordedEvent } from '#libs/event-store';
-import { paths } from '../../gateway/src/composition';
+import { importLog } from '#libs/audit';
+import { collect, SqliteEventStore, type EventFilter, type RecordedEvent } from '#libs/event-store';
+import { ReadModelDatabase, rebuildProjection } from '#libs/projections';
+import { loadSchemas, paths, readModelContributions } from '../../gateway/src/composition';
 import { openStoreReadOnly, resolveDataDir } from './data-dir';
-import { jsonLine, table } from './output';
+import { CliError, jsonLine, Progress, table } from './output';
 
 interface TailOptions {
   follow?: boolean;
@@ -126,5 +128,59 @@ export function registerEventCommands(
       } finally {
         await store.close();
       }
+    });
+
+  events
+    .command('import')
+    .argument('<file>', 'an export written by `nekzus audit export`')
+    .description(
+      'restore a log into an empty data dir: every link of the chain is checked on the way, then the read models are rebuilt',
+    )
+    .option('--json', 'machine-readable summary')
+    .action(async (file: string, options: { json?: boolean }) => {
+      const dataDir = resolveDataDir(dataDirOption());
+      if (!existsSync(file)) throw new CliError(`no file ${file}`);
+      if (existsSync(dataDir) && readdirSync(dataDir).length > 0)
+        throw new CliError(
+          `${dataDir} is not empty: events import only restores into an empty data dir (point --data-dir at a new one)`,
+        );
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const files = paths(dataDir);
+      const schemas = loadSchemas();
+      // Creates the events table with its append-only triggers; nothing is appended through it.
+      await SqliteEventStore.open({ path: files.events, schemas }).close();
+      let summary;
+      const progress = new Progress('importing');
+      try {
+        summary = await importLog(file, files.events, (n) => progress.update(n, n));
+      } catch (error) {
+        progress.done();
+        // Leave the data dir as empty as it was found.
+        for (const name of readdirSync(dataDir)) rmSync(`${dataDir}/${name}`, { force: true });
+        throw new CliError(
+          `import refused, nothing kept: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      progress.done();
+      const store = SqliteEventStore.open({ path: files.events, schemas, readonly: true });
+      const contributions = readModelContributions();
+      const db = await ReadModelDatabase.open(files.readModels, contributions);
+      const rebuilt: string[] = [];
+      try {
+        for (const projection of contributions.flatMap((c) => c.projections)) {
+          const bar = new Progress(`rebuilding ${projection.name}`);
+          await rebuildProjection(store, db, projection, (n, head) => bar.update(n, Number(head)));
+          bar.done();
+          rebuilt.push(projection.name);
+        }
+      } finally {
+        await db.close();
+        await store.close();
+      }
+      if (options.json) process.stdout.write(`${jsonLine({ ...summary, dataDir, rebuilt })}\n`);
+      else
+        process.stdout.write(
+          `imported ${summary.events} events into ${dataDir}; chain verified, head ${summary.headHash} at position ${summary.headPosition}; rebuilt ${rebuilt.join(', ')}\n`,
+        );
     });
 }

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
-import { runGateway } from '../../gateway/src/main';
 import { registerAuditCommands } from './audit.command';
 import { registerConfigCommands } from './config.command';
 import { registerEventCommands } from './events.command';
@@ -26,6 +25,8 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'YAML config file (default: $NEKZUS_CONFIG)')
     .action(async (options: { addr?: string; config?: string }) => {
       const dir = dataDir();
+      // Loaded only for `serve`: the other commands start without the whole gateway.
+      const { runGateway } = await import('../../gateway/src/main.js');
       await runGateway({
         ...(options.addr ? { addr: options.addr } : {}),
         ...(options.config ? { config: options.config } : {}),

@@ -9,6 +9,7 @@ import {
   JWT_TOKENS,
   type JwtTokens,
 } from '#libs/access';
+import { AuditModule } from '#libs/audit';
 import { EVENT_STORE } from '#libs/event-store';
 import { ConfigModule, LiveConfig } from '#libs/config';
 import { ErrorFilter, RATE_LIMITS, type RateLimits } from '#libs/http';
@@ -78,6 +79,7 @@ export class AppModule {
         DiscoveryModule,
         RoutingModule,
         ConfigModule,
+        AuditModule.register({ dataDir: infra.dataDir, clock: services.clock }),
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

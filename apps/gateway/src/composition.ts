@@ -17,10 +17,11 @@ import {
   PairingCodes,
 } from '#libs/pairing';
 import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
+import { auditReadModel } from '#libs/audit';
 
 /** Every context's read models, in one list shared by the gateway and the CLI. */
 export function readModelContributions(): ReadModelContribution[] {
-  return [routingReadModel(), devicePresenceContribution()];
+  return [routingReadModel(), devicePresenceContribution(), auditReadModel()];
 }
 
 /** Every event type the code can emit; each must have a schema in event-schemas/ (tested). */

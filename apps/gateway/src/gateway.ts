@@ -31,6 +31,7 @@ import {
 } from '#libs/live';
 import { DevicePresenceStore, ensureInstanceId } from '#libs/pairing';
 import { DiscoveryService, DockerSource } from '#libs/discovery';
+import { headHashLine } from '#libs/audit';
 import { loadTlsMaterial, tlsServerOptions, type TlsMaterial } from '#libs/tls';
 import { AppModule, type Services } from './app.module';
 import { openInfrastructure, paths, type Infrastructure } from './composition';
@@ -126,6 +127,17 @@ export async function startGateway(
     hub,
   };
   const sweeper = setInterval(() => sweepSessions(infra.access), 10 * 60_000).unref();
+  // A head hash recorded outside the file is what catches a truncated or rewritten log
+  // (`nekzus audit verify --expect-head`): logged every hour and at shutdown.
+  const logHead = () => {
+    try {
+      const head = headHashLine(paths(settings.dataDir).events);
+      logger.info(head.fields, head.msg);
+    } catch (error) {
+      logger.warn({ err: String(error) }, 'could not read the event log head');
+    }
+  };
+  const headTimer = setInterval(logHead, 3_600_000).unref();
   // lastSeen is written at most once a minute per device, and once more on the way out.
   const presence = new DevicePresenceStore(infra.readModels);
   const flushPresence = () =>
@@ -259,6 +271,7 @@ export async function startGateway(
       closing ??= (async () => {
         watcher?.stop();
         clearInterval(sweeper);
+        clearInterval(headTimer);
         clearInterval(presenceTimer);
         notifier.stop();
         docker?.stop();
@@ -272,6 +285,7 @@ export async function startGateway(
         await dataPlane.close();
         await flushPresence();
         await infra.close();
+        logHead();
       })();
       return closing;
     },

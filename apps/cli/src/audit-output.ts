@@ -1,0 +1,249 @@
+import type { AuditEntry, HistoryDiff, ReplayedEntry, StateAt, TraceLine } from '#libs/audit';
+import { entryLine } from '#libs/audit';
+import { table } from './output';
+
+/**
+ * Buffered stdout: lines are gathered into blocks of ~64 KiB (a million small writes cost
+ * more than producing the lines), and a reader that goes away (`| head`) ends the output
+ * quietly instead of with an EPIPE error.
+ */
+export class Output {
+  private buffer = '';
+  private closed = false;
+
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') this.closed = true;
+      else throw error;
+    });
+  }
+
+  get gone(): boolean {
+    return this.closed;
+  }
+
+  async write(text: string): Promise<void> {
+    this.buffer += text;
+    if (this.buffer.length >= 1 << 16) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0 || this.closed) {
+      this.buffer = '';
+      return;
+    }
+    const chunk = this.buffer;
+    this.buffer = '';
+    if (!this.stream.write(chunk))
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.stream.off('drain', done);
+          this.stream.off('error', done);
+          resolve();
+        };
+        this.stream.on('drain', done);
+        this.stream.on('error', done);
+      });
+  }
+}
+
+export type ReplayFormat = 'table' | 'json' | 'ndjson' | 'csv';
+
+const TABLE_HEADERS = ['POSITION', 'TIME', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'SOURCE'];
+/** Wide enough for most values, so rows printed one block at a time line up with the header. */
+const TABLE_WIDTHS = [8, 24, 22, 22, 28, 7];
+
+function who(entry: AuditEntry): string {
+  const { kind, id, name } = entry.actor;
+  return name ? `${kind}:${id} (${name})` : `${kind}:${id}`;
+}
+
+function what(entry: AuditEntry): string {
+  const { type, id, name } = entry.target;
+  return name ? `${type}:${id} (${name})` : `${type}:${id}`;
+}
+
+function tableRow(entry: AuditEntry): string[] {
+  return [
+    String(entry.position),
+    entry.time,
+    who(entry),
+    entry.action,
+    what(entry),
+    entry.outcome === 'success' ? 'ok' : `FAILED: ${entry.error ?? ''}`,
+    entry.sourceIp ?? '',
+  ];
+}
+
+const CSV_HEADERS = [
+  'position',
+  'time',
+  'actor_kind',
+  'actor_id',
+  'actor_name',
+  'action',
+  'target_type',
+  'target_id',
+  'target_name',
+  'outcome',
+  'error',
+  'source_ip',
+  'correlation_id',
+  'causation_id',
+  'event_id',
+  'stream',
+  'event_type',
+];
+
+/** RFC 4180 quoting; a leading = + - @ is escaped so a spreadsheet never runs a cell as a formula. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+function csvRow(e: AuditEntry): string {
+  return [
+    String(e.position),
+    e.time,
+    e.actor.kind,
+    e.actor.id,
+    e.actor.name ?? '',
+    e.action,
+    e.target.type,
+    e.target.id,
+    e.target.name ?? '',
+    e.outcome,
+    e.error ?? '',
+    e.sourceIp ?? '',
+    e.correlationId,
+    e.causationId ?? '',
+    e.eventId,
+    e.stream,
+    e.eventType,
+  ]
+    .map(csvCell)
+    .join(',');
+}
+
+/** Writes replayed entries in one format, header first; `end` closes what needs closing (a JSON array). */
+export class ReplayWriter {
+  private count = 0;
+
+  constructor(
+    private readonly out: Output,
+    private readonly format: ReplayFormat,
+  ) {}
+
+  async begin(): Promise<void> {
+    if (this.format === 'table')
+      await this.out.write(`${table(TABLE_HEADERS, [], TABLE_WIDTHS).split('\n')[0]}\n`);
+    else if (this.format === 'csv') await this.out.write(`${CSV_HEADERS.join(',')}\n`);
+    else if (this.format === 'json') await this.out.write('[');
+  }
+
+  async entry(replayed: ReplayedEntry): Promise<void> {
+    this.count += 1;
+    switch (this.format) {
+      case 'ndjson':
+        return this.out.write(`${entryLine(replayed)}\n`);
+      case 'json':
+        return this.out.write(`${this.count === 1 ? '\n' : ',\n'}${entryLine(replayed)}`);
+      case 'csv':
+        return this.out.write(`${csvRow(replayed.entry)}\n`);
+      case 'table': {
+        const lines = table(TABLE_HEADERS, [tableRow(replayed.entry)], TABLE_WIDTHS).split('\n');
+        return this.out.write(`${lines[2]}\n`);
+      }
+    }
+  }
+
+  async end(): Promise<void> {
+    if (this.format === 'json') await this.out.write(this.count > 0 ? '\n]\n' : ']\n');
+    await this.out.flush();
+  }
+
+  get written(): number {
+    return this.count;
+  }
+}
+
+function section(title: string, headers: string[], rows: string[][]): string {
+  return rows.length === 0
+    ? `${title}: none\n`
+    : `${title} (${rows.length})\n${table(headers, rows)}\n`;
+}
+
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
+
+export function stateTable(state: StateAt): string {
+  return [
+    `state at ${state.at} (log position ${state.position})\n`,
+    section(
+      'APPS',
+      ['ID', 'NAME', 'SINCE'],
+      state.apps.map((a) => [a.id, text(a.spec['name']), a.createdAt]),
+    ),
+    section(
+      'ROUTES',
+      ['ID', 'APP', 'PATH', 'TO', 'SINCE'],
+      state.routes.map((r) => [
+        r.id,
+        text(r.spec['appId']),
+        text(r.spec['pathBase']),
+        text(r.spec['to']),
+        r.createdAt,
+      ]),
+    ),
+    section(
+      'DEVICES',
+      ['ID', 'NAME', 'PLATFORM', 'STATUS', 'PAIRED'],
+      state.devices.map((d) => [
+        d.id,
+        d.name,
+        d.platform,
+        d.active ? 'active' : `revoked ${d.revokedAt ?? ''}`,
+        d.pairedAt,
+      ]),
+    ),
+    section(
+      'ADMINISTRATORS',
+      ['USERNAME', 'CREATED'],
+      state.admins.map((a) => [a.username, a.createdAt]),
+    ),
+    section(
+      'API KEYS',
+      ['ID', 'NAME', 'PREFIX', 'SCOPES', 'STATUS'],
+      state.apiKeys.map((k) => [
+        k.keyId,
+        k.name,
+        k.prefix,
+        k.scopes.join(' '),
+        k.revokedAt ? `revoked ${k.revokedAt}` : 'active',
+      ]),
+    ),
+  ].join('\n');
+}
+
+export function diffTable(diff: HistoryDiff): string {
+  const head = `from ${diff.from.at} (position ${diff.from.position}) to ${diff.to.at} (position ${diff.to.position})\n`;
+  if (diff.changes.length === 0) return `${head}no changes\n`;
+  return `${head}${table(
+    ['CHANGE', 'WHAT', 'ID', 'FIELDS'],
+    diff.changes.map((c) => [c.kind, c.entity, c.id, (c.fields ?? []).join(', ')]),
+  )}\n`;
+}
+
+export function traceTable(lines: TraceLine<AuditEntry & { id: string }>[]): string {
+  return `${table(
+    ['POSITION', 'TIME', 'ACTION', 'TARGET', 'ACTOR', 'CORRELATION'],
+    lines.map(({ event, depth }) => [
+      String(event.position),
+      event.time,
+      `${depth > 0 ? `${'  '.repeat(depth - 1)}└─ ` : ''}${event.action}${event.outcome === 'failure' ? ' (FAILED)' : ''}`,
+      what(event),
+      who(event),
+      event.correlationId,
+    ]),
+  )}\n`;
+}

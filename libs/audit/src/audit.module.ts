@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { READ_MODEL_DATABASE, type ReadModelDatabase } from '#libs/projections';
+import { AUDIT_LOG_READ } from './application/audit-log.port';
+import { CHAIN_VERIFIER, HISTORY_SOURCE, type ChainVerifier } from './application/audit.ports';
+import { AUDIT_QUERY_HANDLERS } from './application/audit.queries';
+import type { HistorySource } from './application/history';
+import { AuditLogReadRepository } from './infrastructure/audit.read-repository';
+import { verifyLog } from './infrastructure/chain';
+import { EventLogFile } from './infrastructure/event-log-file';
+import type { Upcasting } from './infrastructure/log-row';
+import { AUDIT_CLOCK, AuditController } from './interface/audit.controller';
+
+export interface AuditModuleOptions {
+  /** The gateway's data dir; its `events.db` is read directly (hashes, the position at a time). */
+  dataDir: string;
+  /** The schema registry, so that events of older schema versions are upcast as the store does. */
+  upcasting?: Upcasting;
+  clock?: () => number;
+}
+
+/** The events file, opened read-only on first use and closed with the application. */
+class LazyEventLog implements HistorySource, OnModuleDestroy {
+  private log: EventLogFile | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly upcasting?: Upcasting,
+  ) {}
+
+  private get file(): EventLogFile {
+    return (this.log ??= EventLogFile.open(this.path, this.upcasting));
+  }
+
+  head() {
+    return this.file.head();
+  }
+  positionAt(time: string) {
+    return this.file.positionAt(time);
+  }
+  stateEvents(position: number) {
+    return this.file.stateEvents(position);
+  }
+
+  onModuleDestroy(): void {
+    this.log?.close();
+    this.log = undefined;
+  }
+}
+
+/**
+ * The audit log API. Expects READ_MODEL_DATABASE from the composition root; the read model
+ * itself is `auditReadModel()` in the list of read-model contributions.
+ */
+@Module({})
+export class AuditModule {
+  static register(options: AuditModuleOptions): DynamicModule {
+    const eventsFile = join(options.dataDir, 'events.db');
+    const history = new LazyEventLog(eventsFile, options.upcasting);
+    const verifier: ChainVerifier = {
+      // Yields to the event loop between blocks of rows: the proxy keeps serving meanwhile.
+      verify: (expectHead) =>
+        verifyLog(eventsFile, { yieldEvery: 20_000, ...(expectHead ? { expectHead } : {}) }),
+    };
+    return {
+      module: AuditModule,
+      imports: [CqrsModule],
+      controllers: [AuditController],
+      providers: [
+        ...AUDIT_QUERY_HANDLERS,
+        {
+          provide: AUDIT_LOG_READ,
+          inject: [READ_MODEL_DATABASE],
+          useFactory: (db: ReadModelDatabase) => new AuditLogReadRepository(db.dataSource),
+        },
+        { provide: LazyEventLog, useValue: history },
+        { provide: HISTORY_SOURCE, useValue: history },
+        { provide: CHAIN_VERIFIER, useValue: verifier },
+        { provide: AUDIT_CLOCK, useValue: options.clock ?? Date.now },
+      ],
+    };
+  }
+}

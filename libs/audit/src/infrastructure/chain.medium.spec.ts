@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SchemaRegistry, SqliteEventStore, verifyChain } from '#libs/event-store';
+import { verifyLog } from './chain';
+
+const EVENTS = 50;
+const schemas = SchemaRegistry.fromDirectory(resolve(__dirname, '../../../../event-schemas'));
+
+function routeAdded(i: number) {
+  return {
+    id: randomUUID(),
+    type: 'RouteAdded',
+    data: {
+      route: {
+        routeId: `r${i}`,
+        appId: 'a',
+        pathBase: `/apps/r${i}/`,
+        to: `http://10.0.0.${i + 1}`,
+        containerId: '',
+        scopes: [],
+        publicAccess: false,
+        websockets: false,
+        stripPrefix: false,
+        stripResponseCookies: false,
+        rewriteCookiePaths: false,
+        rewriteHTML: false,
+        persistCookies: false,
+        routingMode: '',
+        subdomain: '',
+        excludePaths: [],
+        healthCheckPath: '',
+        healthCheckTimeout: '',
+        healthCheckInterval: '',
+        expectedStatusCodes: [],
+        skipHealthCheck: false,
+      },
+    },
+    metadata: { correlationId: randomUUID(), actor: { kind: 'admin' as const, id: 'alice' } },
+  };
+}
+
+describe('verifyLog on a tampered events file', () => {
+  let dir: string;
+  let path: string;
+  let head: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nekzus-audit-chain-'));
+    path = join(dir, 'events.db');
+    const store = SqliteEventStore.open({ path, schemas, writer: 'inline' });
+    for (let i = 0; i < EVENTS; i++)
+      await store.append(`route-r${i}`, [routeAdded(i)], { streamState: 'no_stream' });
+    await store.close();
+    head = (await verifyLog(path)).headHash;
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function tamper(edit: (db: Database.Database) => void): void {
+    const db = new Database(path);
+    try {
+      db.exec('DROP TRIGGER IF EXISTS events_refuse_update');
+      db.exec('DROP TRIGGER IF EXISTS events_refuse_delete');
+      db.transaction(() => edit(db))();
+    } finally {
+      db.close();
+    }
+  }
+
+  it('an untouched log verifies, with the same head as the event store computes, and its head as expected', async () => {
+    const status = await verifyLog(path, { expectHead: head.toUpperCase() });
+    expect(status).toEqual({
+      intact: true,
+      events: EVENTS,
+      headPosition: EVENTS,
+      headHash: verifyChain(path).headHash,
+      expectedHead: { hash: head, position: EVENTS, newerEvents: 0 },
+    });
+  });
+
+  it('an edited payload is located at its own position', async () => {
+    tamper((db) =>
+      db
+        .prepare(
+          `UPDATE events SET data = replace(data, 'http://10', 'http://66') WHERE position = 25`,
+        )
+        .run(),
+    );
+    expect(await verifyLog(path)).toMatchObject({
+      intact: false,
+      failure: 'chain',
+      firstBadPosition: 25,
+      events: 24,
+      reason: 'its content does not match its hash',
+    });
+  });
+
+  it('a deleted row is located at its position', async () => {
+    tamper((db) => db.prepare('DELETE FROM events WHERE position = 25').run());
+    expect(await verifyLog(path)).toMatchObject({
+      intact: false,
+      firstBadPosition: 25,
+      reason: expect.stringMatching(/position 25 is missing/),
+    });
+  });
+
+  it('an inserted row is located at its position', async () => {
+    tamper((db) => {
+      // Make room at 20 by moving every later event up one, then put a forged event there.
+      const rows = db
+        .prepare('SELECT * FROM events WHERE position >= 20 ORDER BY position DESC')
+        .all() as Record<string, unknown>[];
+      for (const r of rows)
+        db.prepare('UPDATE events SET position = ? WHERE position = ?').run(
+          Number(r['position']) + 1,
+          r['position'],
+        );
+      const before = db.prepare('SELECT hash FROM events WHERE position = 19').get() as {
+        hash: string;
+      };
+      const forged = rows[rows.length - 1]!;
+      db.prepare(
+        `INSERT INTO events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+         VALUES (20, ?, 'route-evil', 0, 'RouteAdded', 1, ?, ?, ?, ?, ?)`,
+      ).run(
+        randomUUID(),
+        forged['data'],
+        forged['metadata'],
+        forged['recorded_at'],
+        before.hash,
+        forged['hash'],
+      );
+    });
+    expect(await verifyLog(path)).toMatchObject({
+      intact: false,
+      firstBadPosition: 20,
+      events: 19,
+    });
+  });
+
+  it('two swapped rows are located at the first of them', async () => {
+    tamper((db) => {
+      const a = db.prepare('SELECT * FROM events WHERE position = 10').get() as Record<
+        string,
+        unknown
+      >;
+      const b = db.prepare('SELECT * FROM events WHERE position = 11').get() as Record<
+        string,
+        unknown
+      >;
+      db.prepare('DELETE FROM events WHERE position IN (10, 11)').run();
+      const insert = db.prepare(
+        `INSERT INTO events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+         VALUES (@position, @id, @stream, @revision, @type, @schema_version, @data, @metadata, @recorded_at, @prev_hash, @hash)`,
+      );
+      insert.run({ ...b, position: 10 });
+      insert.run({ ...a, position: 11 });
+    });
+    expect(await verifyLog(path)).toMatchObject({
+      intact: false,
+      firstBadPosition: 10,
+      reason: 'its previous-hash link does not match the event before it',
+    });
+  });
+
+  it('a truncated tail is caught by the counter, and with the counter reset too, by the expected head', async () => {
+    tamper((db) => db.prepare('DELETE FROM events WHERE position > 40').run());
+    expect(await verifyLog(path)).toMatchObject({ intact: false, firstBadPosition: 41 });
+    tamper((db) => db.prepare(`UPDATE sqlite_sequence SET seq = 40 WHERE name = 'events'`).run());
+    // The chain that is left is perfect: only a head recorded elsewhere shows what is missing.
+    expect(await verifyLog(path)).toMatchObject({ intact: true, events: 40 });
+    const status = await verifyLog(path, { expectHead: head });
+    expect(status).toMatchObject({
+      intact: false,
+      failure: 'expected-head',
+      firstBadPosition: 41,
+      expectedHead: { hash: head },
+      reason: expect.stringContaining(`the expected head ${head} is not in the log`),
+    });
+    expect(status.expectedHead?.position).toBeUndefined();
+  });
+
+  it('a head recorded before later appends is found, with the number of newer events', async () => {
+    const store = SqliteEventStore.open({ path, schemas, writer: 'inline' });
+    await store.append('route-late', [routeAdded(99)], { streamState: 'no_stream' });
+    await store.close();
+    expect(await verifyLog(path, { expectHead: head })).toMatchObject({
+      intact: true,
+      expectedHead: { hash: head, position: EVENTS, newerEvents: 1 },
+    });
+  });
+});
