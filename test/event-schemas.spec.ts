@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { adminAccountDecider, apiKeyDecider } from '#libs/access';
 import { configDecider } from '#libs/config';
+import { subscriptionDecider } from '#libs/webhooks';
 import { proposalDecider, type DiscoveredService } from '#libs/discovery';
+import { serviceHealthDecider } from '#libs/health';
 import { deviceDecider, pairingCodeDecider } from '#libs/pairing';
 import { fold } from '#libs/kernel';
 import {
@@ -225,10 +227,55 @@ describe('event schemas', () => {
       { kind: 'FailApproval', proposalId, reason: 'route conflict' },
       { kind: 'Vanish', proposalId },
     ]);
+    const subject = { appId: 'web', appName: 'Web', routeId: 'web', proxyPath: '/apps/web/' };
+    run(serviceHealthDecider, undefined, [
+      { kind: 'MarkHealthy', subject, latencyMs: 12 },
+      { kind: 'MarkUnhealthy', subject, reason: 'HTTP 502', consecutiveFailures: 2 },
+      { kind: 'MarkHealthy', subject, latencyMs: 3 },
+    ]);
     produced.push({
       type: 'RediscoveryTriggered',
       data: { dismissedCleared: 1, activeCleared: 0 },
     } as never);
+    const wh = `wh_${'a'.repeat(24)}`;
+    run(subscriptionDecider, undefined, [
+      {
+        kind: 'Create',
+        subscriptionId: wh,
+        fromPosition: 12n,
+        spec: { url: 'https://hooks.example/in', eventTypes: ['RouteAdded'] },
+      },
+      { kind: 'Pause', subscriptionId: wh, reason: 'failing for a day' },
+      { kind: 'Change', subscriptionId: wh, patch: { eventTypes: ['*'] }, resume: true },
+      { kind: 'Remove', subscriptionId: wh },
+    ]);
+    produced.push(
+      {
+        type: 'WebhookDelivered',
+        data: {
+          subscriptionId: wh,
+          eventId: '0190a0b0-0000-7000-8000-000000000009',
+          position: '13',
+          status: 200,
+          attempts: 2,
+        },
+      } as never,
+      {
+        type: 'WebhookDeliveryFailed',
+        data: {
+          subscriptionId: wh,
+          eventId: '0190a0b0-0000-7000-8000-000000000009',
+          position: '13',
+          attempt: 1,
+          error: 'the receiver answered 503',
+          retryInSeconds: 1,
+        },
+      } as never,
+      {
+        type: 'ExternalActivityReported',
+        data: { kind: 'activity', deviceIds: ['phone-1'], payload: { message: 'hi' } },
+      } as never,
+    );
     const session = '0190a0b0-0000-7000-8000-000000000003';
     produced.push(
       {

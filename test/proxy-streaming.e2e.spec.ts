@@ -163,9 +163,10 @@ describe('proxy: streaming and resource hygiene', () => {
     const uploadGrowth = sampler.stop();
     expect(answer).toBe(String(TRANSFER));
     expect(uploaded).toBe(TRANSFER);
-    // A buffering proxy would grow by the whole body (twice: the proxy and the peer).
-    expect(downloadGrowth).toBeLessThan(TRANSFER / 4);
-    expect(uploadGrowth).toBeLessThan(TRANSFER / 4);
+    // A buffering proxy would grow by the whole body (twice: the proxy and the peer); half
+    // of it leaves room for GC timing on a loaded machine and still catches buffering.
+    expect(downloadGrowth).toBeLessThan(TRANSFER / 2);
+    expect(uploadGrowth).toBeLessThan(TRANSFER / 2);
   });
 
   it('leaves no sockets or memory behind after 10,000 failing requests', async () => {

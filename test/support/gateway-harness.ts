@@ -35,6 +35,7 @@ export async function startHarness(
     env?: Record<string, string>;
     clock?: () => number;
     websocket?: { authTimeoutMs?: number; pingIntervalMs?: number };
+    webhooks?: { baseBackoffMs?: number; maxBackoffMs?: number; pauseAfterMs?: number };
   } = {},
 ): Promise<Harness> {
   const settings = loadSettings(options.env ?? {}, {
@@ -46,6 +47,7 @@ export async function startHarness(
   const gateway = await startGateway(settings, createLogger('error'), {
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.websocket ? { websocket: options.websocket } : {}),
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
   });
   await gateway.configApplied;
   return {

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './audit.command';
 import { registerConfigCommands } from './config.command';
 import { registerEventCommands } from './events.command';
+import { registerOpenApiCommand } from './openapi.command';
 import { CliError } from './output';
 import { registerPairCommand } from './pair.command';
 import { registerProjectionCommands } from './projections.command';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program, dataDir);
   registerConfigCommands(program);
   registerPairCommand(program);
+  registerOpenApiCommand(program);
   return program;
 }
 

@@ -23,6 +23,9 @@ import {
   type PairingSettings,
 } from '#libs/pairing';
 import { PROJECTION_RUNNER, READ_MODEL_DATABASE } from '#libs/projections';
+import { HealthModule, ServiceHealth } from '#libs/health';
+import { GatewayMetrics, MetricsModule } from '#libs/metrics';
+import { WEBHOOK_DIRECTORY, WEBHOOK_SECRETS, WebhooksModule } from '#libs/webhooks';
 import { CONSISTENCY, RouteTable, RoutingModule } from '#libs/routing';
 import type { Infrastructure } from './composition';
 import { HealthController } from './health.controller';
@@ -36,6 +39,8 @@ export interface Services {
   pairing: PairingSettings;
   clock: () => number;
   hub: WsHub;
+  health: ServiceHealth;
+  metrics: GatewayMetrics;
 }
 
 /** Hands the opened infrastructure to every context module. */
@@ -61,6 +66,13 @@ class InfrastructureModule {
       { provide: PAIRING_SETTINGS, useValue: services.pairing },
       { provide: ACCESS_CLOCK, useValue: services.clock },
       { provide: WsHub, useValue: services.hub },
+      { provide: ServiceHealth, useValue: services.health },
+      { provide: GatewayMetrics, useValue: services.metrics },
+      { provide: WEBHOOK_DIRECTORY, useValue: infra.webhooks },
+      {
+        provide: WEBHOOK_SECRETS,
+        useValue: (id: string) => services.tokens.hmac(`webhook-secret:${id}`, 'base64url'),
+      },
     ];
     return { module: InfrastructureModule, providers, exports: providers.map((p) => p.provide) };
   }
@@ -80,6 +92,9 @@ export class AppModule {
         RoutingModule,
         ConfigModule,
         AuditModule.register({ dataDir: infra.dataDir, clock: services.clock }),
+        HealthModule,
+        WebhooksModule,
+        MetricsModule.register(services.live.current.metrics.path),
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

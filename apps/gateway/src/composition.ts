@@ -18,6 +18,8 @@ import {
 } from '#libs/pairing';
 import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
 import { auditReadModel } from '#libs/audit';
+import { HEALTH_EVENT_TYPES, ServiceHealthProjection } from '#libs/health';
+import { WEBHOOK_EVENT_TYPES, WebhookDirectory } from '#libs/webhooks';
 
 /** Every context's read models, in one list shared by the gateway and the CLI. */
 export function readModelContributions(): ReadModelContribution[] {
@@ -32,6 +34,8 @@ export function emittedEventTypes(): string[] {
     ...ACCESS_EVENT_TYPES,
     ...PAIRING_EVENT_TYPES,
     ...DISCOVERY_EVENT_TYPES,
+    ...HEALTH_EVENT_TYPES,
+    ...WEBHOOK_EVENT_TYPES,
   ].sort();
 }
 
@@ -59,6 +63,10 @@ export interface Infrastructure {
   pairingCodes: PairingCodes;
   /** Discovery proposals and their decisions (in memory). */
   proposals: ProposalDirectory;
+  /** Recorded app health and the routes the health checker probes (in memory). */
+  health: ServiceHealthProjection;
+  /** Webhook subscriptions and how far delivery got (in memory). */
+  webhooks: WebhookDirectory;
   runner: ProjectionRunner;
   close(): Promise<void>;
 }
@@ -87,11 +95,13 @@ export async function openInfrastructure(
   const devices = new DeviceDirectory();
   const pairingCodes = new PairingCodes();
   const proposals = new ProposalDirectory();
+  const health = new ServiceHealthProjection();
+  const webhooks = new WebhookDirectory();
   const runner = new ProjectionRunner(
     store,
     readModels,
     contributions.flatMap((c) => c.projections),
-    [routeTable, access, devices, pairingCodes, proposals],
+    [routeTable, access, devices, pairingCodes, proposals, health, webhooks],
     logger,
   );
   return {
@@ -103,6 +113,8 @@ export async function openInfrastructure(
     devices,
     pairingCodes,
     proposals,
+    health,
+    webhooks,
     runner,
     async close() {
       await runner.stop();

@@ -35,6 +35,11 @@ interface RouteRuntime {
   traffic: RouteTraffic;
 }
 
+/** Asked before forwarding: whether the app behind the route is probed and failing. */
+export interface HealthGate {
+  refuses(route: RouteSpec): boolean;
+}
+
 const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'TRACE']);
 
 /**
@@ -57,6 +62,7 @@ export class DataPlane {
     private readonly authenticator: Authenticator,
     private readonly config: LiveConfig,
     limits: Partial<ProxyLimits> = {},
+    private readonly health?: HealthGate,
   ) {
     this.limits = { ...PROXY_DEFAULTS, ...limits };
     this.upstreams = new Upstreams(this.limits);
@@ -164,6 +170,16 @@ export class DataPlane {
     principal: Principal | undefined,
     started: number,
   ): void {
+    if (this.health?.refuses(route)) {
+      sendJson(
+        res,
+        503,
+        errorBody('SERVICE_UNHEALTHY', 'Service is currently unhealthy', {
+          requestId: requestIdOf(req),
+        }),
+      );
+      return;
+    }
     const runtime = this.runtimeOf(route);
     const { upstream, mapper, traffic } = runtime;
     traffic.requests++;
@@ -262,6 +278,10 @@ export class DataPlane {
     principal: Principal | undefined,
     requestId: string,
   ): void {
+    if (this.health?.refuses(route)) {
+      refuseUpgrade(socket, 503, 'Service is currently unhealthy', 'SERVICE_UNHEALTHY', requestId);
+      return;
+    }
     const { upstream, traffic } = this.runtimeOf(route);
     traffic.requests++;
     const slashed = path.length === route.pathBase.length - 1 ? route.pathBase : path;

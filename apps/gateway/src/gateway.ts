@@ -30,12 +30,21 @@ import {
   WsUpgradeGate,
 } from '#libs/live';
 import { DevicePresenceStore, ensureInstanceId } from '#libs/pairing';
-import { DiscoveryService, DockerSource } from '#libs/discovery';
+import { DiscoveryService, DockerSource, KubernetesSource, MdnsSource } from '#libs/discovery';
 import { headHashLine } from '#libs/audit';
+import {
+  HealthChecker,
+  HealthRecorder,
+  HttpProber,
+  ServiceHealth,
+  type CheckerOptions,
+} from '#libs/health';
+import { GatewayMetrics } from '#libs/metrics';
+import { DEFAULT_DELIVERY, Deliverer, type DelivererOptions } from '#libs/webhooks';
 import { loadTlsMaterial, tlsServerOptions, type TlsMaterial } from '#libs/tls';
 import { AppModule, type Services } from './app.module';
 import { openInfrastructure, paths, type Infrastructure } from './composition';
-import { DataPlane, refuseUpgrade } from './data-plane';
+import { DataPlane, LATENCY_BUCKETS_MS, refuseUpgrade } from './data-plane';
 import { PinoNestLogger } from './logger';
 import type { GatewaySettings } from './settings';
 
@@ -68,7 +77,14 @@ export interface RunningGateway {
 export async function startGateway(
   settings: GatewaySettings,
   logger: Logger,
-  options: { clock?: () => number; websocket?: Partial<typeof DEFAULT_HUB_SETTINGS> } = {},
+  options: {
+    clock?: () => number;
+    websocket?: Partial<typeof DEFAULT_HUB_SETTINGS>;
+    /** Health-check scheduling (tests use a short tick). */
+    health?: Partial<CheckerOptions>;
+    /** Webhook retry and pause timing (tests use short ones). */
+    webhooks?: Partial<Pick<DelivererOptions, 'baseBackoffMs' | 'maxBackoffMs' | 'pauseAfterMs'>>;
+  } = {},
 ): Promise<RunningGateway> {
   const clock = options.clock ?? Date.now;
   const infra = await openInfrastructure(settings.dataDir, {
@@ -107,8 +123,41 @@ export async function startGateway(
   // Revocations close open WebSockets as soon as the event is applied.
   infra.devices.onRevocation((r) => hub.revoke(r));
   infra.access.onRevocation((r) => hub.revoke(r));
+  const deliverer = new Deliverer(infra.store, infra.webhooks, {
+    ...DEFAULT_DELIVERY,
+    ...options.webhooks,
+    allowPrivateTargets: () => live.current.webhooks.allow_private_targets,
+    secretOf: (id) => tokens.hmac(`webhook-secret:${id}`, 'base64url'),
+    logger: { warn: (msg) => logger.warn({ component: 'webhooks' }, msg) },
+  });
   const notifier = new EventNotifier(hub);
   notifier.start(infra.store);
+  const checker = new HealthChecker(
+    {
+      projection: infra.health,
+      config: () => live.current,
+      prober: new HttpProber(`Nekzus-HealthCheck/${GATEWAY_VERSION}`),
+      recorder: new HealthRecorder(infra.store),
+      clock,
+      random: Math.random,
+      warn: (msg, fields) => logger.warn(fields, msg),
+    },
+    options.health,
+  );
+  const health = new ServiceHealth(infra.health, checker, () => live.current);
+  const metrics = new GatewayMetrics(
+    {
+      proxy: () => dataPlane.metrics.snapshot(),
+      proxyLatencyBucketsMs: LATENCY_BUCKETS_MS,
+      eventStoreHead: () => infra.store.headPosition(),
+      projections: () => infra.runner.status(),
+      websocket: () => hub.stats(),
+      health: () => health.statuses(),
+    },
+    { version: GATEWAY_VERSION },
+  );
+  metrics.start(infra.store);
+  checker.onProbe((appId, ok, latencyMs) => metrics.observeProbe(appId, ok, latencyMs));
   const scheme = tls ? 'https' : 'http';
   const baseUrl = config.server.base_url || detectBaseUrl(scheme, settings.port);
   const services: Services = {
@@ -125,6 +174,8 @@ export async function startGateway(
     },
     clock,
     hub,
+    health,
+    metrics,
   };
   const sweeper = setInterval(() => sweepSessions(infra.access), 10 * 60_000).unref();
   // A head hash recorded outside the file is what catches a truncated or rewritten log
@@ -160,10 +211,11 @@ export async function startGateway(
   nest.useBodyParser('json', { limit: settings.bodyLimit });
   const wsAdapter = new DispatchedWsAdapter(64 * 1024);
   nest.useWebSocketAdapter(wsAdapter);
+  (await import('./openapi.js')).setupOpenApi(nest);
   (nest.getHttpAdapter().getInstance() as { disable(s: string): void }).disable('x-powered-by');
   await nest.init();
   const control = nest.getHttpAdapter().getInstance() as (req: unknown, res: unknown) => void;
-  const dataPlane = new DataPlane(infra.routeTable, authenticator, live);
+  const dataPlane = new DataPlane(infra.routeTable, authenticator, live, {}, health);
   // A revoked device's open proxy tunnels close as soon as the revocation is applied.
   infra.devices.onRevocation((r) => {
     if (r.kind === 'device') dataPlane.closeTunnelsOf(r.deviceId);
@@ -171,7 +223,10 @@ export async function startGateway(
 
   const listener: RequestListener = (req, res) => {
     if (dataPlane.handles(req.url)) dataPlane.handle(req, res);
-    else control(req, res);
+    else {
+      metrics.observeRequest(req, res);
+      control(req, res);
+    }
   };
   const serverOptions = { requestTimeout: 0, headersTimeout: 10_000, keepAliveTimeout: 65_000 };
   const server: Server = tls
@@ -213,6 +268,42 @@ export async function startGateway(
     : undefined;
   // Discovery sources start once the proposals are replayed, so nothing decided is re-proposed.
   let docker: DockerSource | undefined;
+  let kubernetes: KubernetesSource | undefined;
+  let mdns: MdnsSource | undefined;
+  const sourceLogger = (source: string) => ({
+    info: (msg: string) => logger.info({ source }, msg),
+    warn: (msg: string) => logger.warn({ source }, msg),
+  });
+  const startKubernetes = (): KubernetesSource | undefined => {
+    const d = config.discovery;
+    if (!d.enabled || !d.kubernetes.enabled) return undefined;
+    const source = new KubernetesSource(
+      {
+        kubeconfig: d.kubernetes.kubeconfig,
+        namespaces: d.kubernetes.namespaces,
+        pollIntervalMs: durationMs(d.kubernetes.poll_interval),
+      },
+      nest.get(DiscoveryService),
+      sourceLogger('kubernetes'),
+    );
+    source.start();
+    return source;
+  };
+  const startMdns = (): MdnsSource | undefined => {
+    const d = config.discovery;
+    if (!d.enabled || !d.mdns.enabled) return undefined;
+    const source = new MdnsSource(
+      {
+        services: d.mdns.services,
+        scanIntervalMs: durationMs(d.mdns.scan_interval),
+        ...(d.mdns.interface ? { interface: d.mdns.interface } : {}),
+      },
+      nest.get(DiscoveryService),
+      sourceLogger('mdns'),
+    );
+    source.start();
+    return source;
+  };
   const startDocker = (): DockerSource | undefined => {
     const d = config.discovery;
     if (!d.enabled || !d.docker.enabled) return undefined;
@@ -232,13 +323,23 @@ export async function startGateway(
         warn: (msg) => logger.warn({ source: 'docker' }, msg),
       },
     );
-    nest.get(DiscoveryService).useRescanner(source);
     source.start();
     return source;
   };
   const configApplied = infra.runner.ready().then(async () => {
     infra.devices.restore(await presence.load());
+    deliverer.start();
     docker = startDocker();
+    kubernetes = startKubernetes();
+    mdns = startMdns();
+    nest.get(DiscoveryService).useRescanner({
+      rescan: () => {
+        docker?.rescan();
+        kubernetes?.rescan();
+        mdns?.rescan();
+      },
+    });
+    checker.start();
     const outcome = await applier.apply(settings.config, source);
     watcher?.start();
     const head = await infra.store.headPosition();
@@ -274,7 +375,12 @@ export async function startGateway(
         clearInterval(headTimer);
         clearInterval(presenceTimer);
         notifier.stop();
+        await deliverer.stop();
+        metrics.stop();
         docker?.stop();
+        kubernetes?.stop();
+        mdns?.stop();
+        await checker.stop();
         hub.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

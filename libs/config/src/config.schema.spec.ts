@@ -31,6 +31,7 @@ describe('the config schema', () => {
       | 'auth'
       | 'bootstrap'
       | 'rate_limits'
+      | 'webhooks'
       | 'storage'
       | 'notifications'
       | 'discovery'
@@ -58,6 +59,6 @@ describe('the config schema', () => {
     expectTypeOf<RouteConfig['strip_prefix']>().toEqualTypeOf<boolean>();
     expectTypeOf<RouteConfig['scopes']>().toEqualTypeOf<string[] | undefined>();
     expectTypeOf<AppConfig['endpoints']>().toEqualTypeOf<Record<string, string> | undefined>();
-    expect(Object.keys(configSchema.properties)).toHaveLength(17);
+    expect(Object.keys(configSchema.properties)).toHaveLength(18);
   });
 });

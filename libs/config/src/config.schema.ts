@@ -195,6 +195,18 @@ const bootstrap = section(
   },
 );
 
+const webhooks = section(
+  { description: '(Not in Nekzus) Outbound webhooks: events delivered to subscribed URLs.' },
+  {
+    allow_private_targets: bool({
+      description:
+        'Let subscriptions that ask for it (allowPrivateTarget) deliver to loopback, private and link-local addresses. Off, such targets are refused to keep the gateway from being used against its own network.',
+      default: false,
+      'x-env': 'NEKZUS_WEBHOOKS_ALLOW_PRIVATE_TARGETS',
+    }),
+  },
+);
+
 const storage = section(
   { description: 'Where the gateway keeps its state.' },
   {
@@ -294,7 +306,8 @@ const discovery = section(
           default: false,
         }),
         kubeconfig: str({
-          description: 'kubeconfig file; empty means in-cluster configuration.',
+          description:
+            'kubeconfig file; empty means the in-cluster service account when one is mounted, else ~/.kube/config.',
           default: '',
         }),
         namespaces: stringList('Namespaces to watch; empty means all.'),
@@ -317,6 +330,11 @@ const discovery = section(
           ],
         }),
         scan_interval: duration('How often the network is browsed.', '60s'),
+        interface: str({
+          description:
+            '(Not in Nekzus) The one interface mDNS uses, as an IPv4 address or an interface name; empty means all.',
+          default: '',
+        }),
       },
     ),
   },
@@ -596,6 +614,7 @@ const properties = {
   auth,
   bootstrap,
   rate_limits,
+  webhooks,
   storage,
   notifications,
   discovery,

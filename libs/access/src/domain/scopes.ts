@@ -46,6 +46,7 @@ export const API_KEY_SCOPES = [
   'read:*',
   'write:routes',
   'write:devices',
+  'write:webhooks',
   'write:*',
   'access:admin',
 ] as const;

@@ -1,6 +1,17 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import {
   callerAddressOf,
   Ctx,
   JsonBodyPipe,
@@ -16,6 +27,14 @@ import {
   type UserView,
 } from '../application/admin-accounts.service';
 import { Authenticator } from '../application/authenticator';
+import {
+  ME_SCHEMA,
+  MESSAGE_SCHEMA,
+  requestSchema,
+  SETUP_DONE_SCHEMA,
+  SETUP_STATUS_SCHEMA,
+  SIGN_IN_SCHEMA,
+} from './access.openapi';
 import { clearSessionCookies, setSessionCookies } from './session-cookies';
 
 const CREDENTIALS_SCHEMA = {
@@ -30,6 +49,7 @@ const CREDENTIALS_SCHEMA = {
 type Credentials = { username?: string; password?: string };
 
 /** Administrator accounts: first-run setup, sign-in (cookie for the portal, bearer for scripts), sign-out. */
+@ApiTags('access')
 @Controller('api/v1/auth')
 @RateLimit('auth')
 export class AdminAuthController {
@@ -40,6 +60,8 @@ export class AdminAuthController {
 
   @Get('setup-status')
   @Public()
+  @ApiOperation({ summary: 'Whether the first administrator must be created' })
+  @ApiOkResponse({ description: 'The setup status.', schema: SETUP_STATUS_SCHEMA })
   setupStatus(): { setupRequired: boolean; hasUsers: boolean } {
     return this.accounts.setupStatus();
   }
@@ -48,6 +70,16 @@ export class AdminAuthController {
   @Post('setup')
   @Public()
   @HttpCode(201)
+  @ApiOperation({
+    summary: 'Create the first administrator',
+    description: 'Only while no administrator exists; afterwards 409.',
+  })
+  @ApiBody({ schema: requestSchema('Credentials', CREDENTIALS_SCHEMA) })
+  @ApiCreatedResponse({ description: 'The administrator exists.', schema: SETUP_DONE_SCHEMA })
+  @ApiBadRequestResponse({
+    description: 'VALIDATION_FAILED: a username or password that breaks the rules (in `details`).',
+  })
+  @ApiConflictResponse({ description: 'SETUP_ALREADY_COMPLETED: an administrator exists.' })
   setup(
     @Body(new JsonBodyPipe(CREDENTIALS_SCHEMA)) body: Credentials,
     @Ctx() ctx: CommandContext,
@@ -58,6 +90,18 @@ export class AdminAuthController {
   @Post('login')
   @Public()
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Sign in',
+    description:
+      'Sets the `nekzus_session` (httpOnly) and `nekzus_csrf` cookies for the portal and returns the token for scripts.',
+  })
+  @ApiBody({ schema: requestSchema('Credentials', CREDENTIALS_SCHEMA) })
+  @ApiOkResponse({ description: 'Signed in.', schema: SIGN_IN_SCHEMA })
+  @ApiBadRequestResponse({ description: 'MISSING_FIELDS: no username or password.' })
+  @ApiUnauthorizedResponse({ description: 'INVALID_CREDENTIALS: wrong username or password.' })
+  @ApiTooManyRequestsResponse({
+    description: 'Also after too many failed sign-ins for this account or address.',
+  })
   async login(
     @Body(new JsonBodyPipe(CREDENTIALS_SCHEMA)) body: Credentials,
     @Ctx() ctx: CommandContext,
@@ -78,6 +122,12 @@ export class AdminAuthController {
   @Post('logout')
   @RequireScope('read:catalog')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Sign out',
+    description:
+      'Ends the session: its cookie and bearer token are refused from now on (TOKEN_REVOKED), and the cookies are cleared.',
+  })
+  @ApiOkResponse({ description: 'Signed out.', schema: MESSAGE_SCHEMA })
   async logout(
     @Ctx() ctx: CommandContext,
     @Req() req: IncomingMessage,
@@ -91,6 +141,16 @@ export class AdminAuthController {
   /** The signed-in administrator; 401 for anyone else (a device, a key, local trust). */
   @Get('me')
   @Public()
+  @ApiOperation({
+    summary: 'The signed-in administrator',
+    description:
+      'Reads the session cookie or the sign-in token itself; anyone else (a device, a key, local trust) gets 401.',
+  })
+  @ApiOkResponse({ description: 'The administrator.', schema: ME_SCHEMA })
+  @ApiUnauthorizedResponse({
+    description:
+      'NOT_SIGNED_IN: no administrator on this request; USER_NOT_FOUND; or a token error (TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED).',
+  })
   async me(@Req() req: IncomingMessage): Promise<{ user: UserView }> {
     const principal = await this.authenticator.authenticate(req);
     if (principal.kind !== 'admin')

@@ -127,7 +127,10 @@ export class DiscoveryService implements DiscoverySink {
       const port = service.availablePorts.some((p) => String(p.port) === current.port)
         ? current.port
         : String(service.detectedPort);
-      const to = `${current.protocol}//${service.detectedHost.includes(':') ? `[${service.detectedHost}]` : service.detectedHost}:${port}`;
+      const host = service.detectedHost.includes(':')
+        ? `[${service.detectedHost}]`
+        : service.detectedHost;
+      const to = `${current.protocol}//${host}:${port}${current.pathname.replace(/\/$/, '')}`;
       if (to !== route.to)
         await this.commands.execute(
           new PatchRouteCommand(route.routeId, { to }, {}, { ...ctx, causationId: eventId }),

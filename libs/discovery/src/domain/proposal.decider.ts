@@ -186,7 +186,9 @@ export function approvedRouteOf(
       message: 'lower-case letters, digits, "-" and "_", at most 63',
     });
   if (problems.length > 0) throw new ValidationFailed(problems);
-  const to = `${scheme}://${hostForUrl(service.detectedHost)}:${port}`;
+  // The path a source put on the target (an mDNS path=, an ingress path) survives approval.
+  const targetPath = new URL(service.suggestedRoute.to).pathname.replace(/\/$/, '');
+  const to = `${scheme}://${hostForUrl(service.detectedHost)}:${port}${targetPath}`;
   const suggested = service.suggestedRoute;
   const pathBase =
     overrides.pathBase !== undefined

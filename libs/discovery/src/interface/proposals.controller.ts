@@ -1,10 +1,27 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Ctx, JsonBodyPipe, RequireScope } from '#libs/http';
 import { ValidationFailed, type CommandContext } from '#libs/kernel';
 import { withDefaults } from '#libs/routing';
 import { ProposalNotFound, type ApprovalOverrides } from '../domain';
 import { DiscoveryService, PROPOSAL_DIRECTORY } from '../application/discovery.service';
 import type { ProposalDirectory, ProposalRecord } from '../application/proposal-directory';
+import {
+  APPROVED_SCHEMA,
+  DECIDED_SCHEMA,
+  PROPOSAL_SCHEMA,
+  REDISCOVERED_SCHEMA,
+  requestSchema,
+} from './proposals.openapi';
 
 const APPROVE_SCHEMA = {
   type: 'object',
@@ -56,6 +73,7 @@ function view(p: ProposalRecord) {
   };
 }
 
+@ApiTags('discovery')
 @Controller('api/v1/discovery')
 export class ProposalsController {
   constructor(
@@ -66,6 +84,17 @@ export class ProposalsController {
   /** Newest sighting first; `[]` when empty (Nekzus answers null). */
   @Get('proposals')
   @RequireScope('read:catalog')
+  @ApiOperation({
+    summary: 'List discovery proposals',
+    description: 'Newest sighting first; `[]` when empty (Nekzus answers `null`).',
+  })
+  @ApiQuery({ name: 'source', required: false, enum: SOURCES })
+  @ApiQuery({ name: 'state', required: false, enum: STATES })
+  @ApiOkResponse({
+    description: 'The proposals.',
+    schema: { type: 'array', items: PROPOSAL_SCHEMA },
+  })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: an unknown `source` or `state`.' })
   list(@Query('source') source?: string, @Query('state') state?: string) {
     const problems = [
       ...(source !== undefined && !SOURCES.includes(source)
@@ -83,6 +112,9 @@ export class ProposalsController {
 
   @Get('proposals/:id')
   @RequireScope('read:catalog')
+  @ApiOperation({ summary: 'Get a proposal' })
+  @ApiOkResponse({ description: 'The proposal.', schema: PROPOSAL_SCHEMA })
+  @ApiNotFoundResponse({ description: 'PROPOSAL_NOT_FOUND: no proposal with this id.' })
   get(@Param('id') id: string) {
     const p = this.proposals.get(id);
     if (!p) throw new ProposalNotFound(id);
@@ -92,6 +124,18 @@ export class ProposalsController {
   /** Approves with optional overrides; the app and route follow, caused by the approval. */
   @Post('proposals/:id/approve')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Approve a proposal',
+    description:
+      'Approves with optional overrides; the app (when new) and the route follow, caused by the approval.',
+  })
+  @ApiBody({ schema: requestSchema('ApproveProposal', APPROVE_SCHEMA) })
+  @ApiOkResponse({ description: 'Approved; the app and route created.', schema: APPROVED_SCHEMA })
+  @ApiNotFoundResponse({ description: 'PROPOSAL_NOT_FOUND: no proposal with this id.' })
+  @ApiConflictResponse({
+    description:
+      'PROPOSAL_ALREADY_DECIDED: approved or rejected before; ROUTE_EXISTS, ROUTE_CONFLICT: the route cannot be added.',
+  })
   async approve(
     @Param('id') id: string,
     @Body(new JsonBodyPipe(APPROVE_SCHEMA)) overrides: ApprovalOverrides,
@@ -103,6 +147,11 @@ export class ProposalsController {
 
   @Post('proposals/:id/reject')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Reject a proposal' })
+  @ApiBody({ schema: requestSchema('RejectProposal', REJECT_SCHEMA) })
+  @ApiOkResponse({ description: 'Rejected.', schema: DECIDED_SCHEMA })
+  @ApiNotFoundResponse({ description: 'PROPOSAL_NOT_FOUND: no proposal with this id.' })
+  @ApiConflictResponse({ description: 'PROPOSAL_ALREADY_DECIDED: approved or rejected before.' })
   async reject(
     @Param('id') id: string,
     @Body(new JsonBodyPipe(REJECT_SCHEMA)) body: { reason?: string },
@@ -115,6 +164,13 @@ export class ProposalsController {
   /** Hidden until a rediscover (Nekzus's action). */
   @Post('proposals/:id/dismiss')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Dismiss a proposal',
+    description: "Hidden until the next rediscover (Nekzus's action).",
+  })
+  @ApiOkResponse({ description: 'Dismissed.', schema: DECIDED_SCHEMA })
+  @ApiNotFoundResponse({ description: 'PROPOSAL_NOT_FOUND: no proposal with this id.' })
+  @ApiConflictResponse({ description: 'PROPOSAL_ALREADY_DECIDED: approved or rejected before.' })
   async dismiss(@Param('id') id: string, @Ctx() ctx: CommandContext) {
     await this.discovery.dismiss(id, ctx);
     return { status: 'dismissed', id };
@@ -122,6 +178,11 @@ export class ProposalsController {
 
   @Post('rediscover')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Rediscover',
+    description: 'Shows every dismissed proposal again and asks the discovery sources to scan now.',
+  })
+  @ApiOkResponse({ description: 'Triggered.', schema: REDISCOVERED_SCHEMA })
   async rediscover(@Ctx() ctx: CommandContext) {
     const result = await this.discovery.rediscover(ctx);
     return {

@@ -5,13 +5,16 @@ import type {
   ProposalRejected,
   ServiceDiscovered,
 } from '#libs/discovery';
+import type { ServiceBecameHealthy, ServiceBecameUnhealthy } from '#libs/health';
 import type { DevicePaired, DeviceRevoked } from '#libs/pairing';
+import type { ExternalActivityReported } from '#libs/webhooks';
 import type { AppRegistered, RouteAdded, RouteRemoved } from '#libs/routing';
 import type { WsHub } from './ws-hub';
 
 type Message = { type: string; topic: string; data: unknown };
 
 const TYPES = [
+  'ExternalActivityReported',
   'DevicePaired',
   'DeviceRevoked',
   'AppRegistered',
@@ -24,6 +27,8 @@ const TYPES = [
   'ProposalRejected',
   'ProposalDismissed',
   'RediscoveryTriggered',
+  'ServiceBecameHealthy',
+  'ServiceBecameUnhealthy',
 ];
 
 /**
@@ -49,6 +54,13 @@ export class EventNotifier {
   }
 
   apply(recorded: RecordedEvent): void {
+    if (recorded.type === 'ExternalActivityReported') {
+      // Nekzus's inbound webhooks: to the phones named, or to everyone.
+      const { deviceIds, payload } = recorded.data as ExternalActivityReported['data'];
+      if (deviceIds.length > 0) this.hub.sendTo(deviceIds, 'webhook', payload);
+      else this.hub.broadcast('webhook', payload, 'webhook');
+      return;
+    }
     const message = messageOf(recorded);
     if (message) this.hub.broadcast(message.type, message.data, message.topic);
   }
@@ -139,6 +151,16 @@ function messageOf(recorded: RecordedEvent): Message | undefined {
     }
     case 'RediscoveryTriggered':
       return { type: 'rediscovery_triggered', topic: 'discovery.rediscover', data: recorded.data };
+    case 'ServiceBecameHealthy': {
+      const data = recorded.data as ServiceBecameHealthy['data'];
+      // As Nekzus: an app's first verdict is not news; a recovery is.
+      if (data.previous === 'unknown') return undefined;
+      return healthChange(recorded, data, 'healthy', 'Service recovered');
+    }
+    case 'ServiceBecameUnhealthy': {
+      const data = recorded.data as ServiceBecameUnhealthy['data'];
+      return healthChange(recorded, data, 'unhealthy', data.reason);
+    }
     case 'RouteChanged':
     case 'ConfigApplied':
       return {
@@ -149,4 +171,25 @@ function messageOf(recorded: RecordedEvent): Message | undefined {
     default:
       return undefined;
   }
+}
+
+/** Contract B §3.5: `{appId, appName, proxyPath, status, message, timestamp (unix seconds)}`. */
+function healthChange(
+  recorded: RecordedEvent,
+  subject: { appId: string; appName: string; proxyPath: string },
+  status: 'healthy' | 'unhealthy',
+  message: string,
+): Message {
+  return {
+    type: 'health_change',
+    topic: `health.${status}`,
+    data: {
+      appId: subject.appId,
+      appName: subject.appName,
+      proxyPath: subject.proxyPath,
+      status,
+      message,
+      timestamp: Math.floor(recorded.recordedAt.getTime() / 1000),
+    },
+  };
 }

@@ -203,6 +203,18 @@ export class WsHub {
         this.send(client, frame);
   }
 
+  /** To the connections of the given ids only (a targeted webhook message). */
+  sendTo(ids: readonly string[], type: string, data: unknown): number {
+    const frame = envelope(type, data);
+    let sent = 0;
+    for (const id of ids)
+      for (const client of this.byId.get(id) ?? []) {
+        this.send(client, frame);
+        sent++;
+      }
+    return sent;
+  }
+
   /** Closes the connections a revocation withdrew, with a close frame saying why. */
   revoke(revocation: Revocation): void {
     for (const client of [...this.clients]) {

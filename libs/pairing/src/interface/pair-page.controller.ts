@@ -1,5 +1,12 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { Inject } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorize, Authenticator } from '#libs/access';
 import { commandContextOf, Public, RateLimit, setPrincipal } from '#libs/http';
@@ -23,6 +30,21 @@ export class PairPageController {
   @Get('pair')
   @Public()
   @RateLimit('qr')
+  @ApiTags('pairing')
+  @ApiOperation({
+    summary: 'Pairing page',
+    description:
+      'An HTML page with a new pairing code as a QR image, for whoever may pair devices (an administrator, or a token or key with `write:devices`); the page itself checks the credentials.',
+  })
+  @ApiProduces('text/html')
+  @ApiOkResponse({
+    description: 'The page with the code.',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
+  @ApiUnauthorizedResponse({
+    description: 'An HTML page asking to sign in first.',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
   async page(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
     try {
       const principal = await this.authenticator.authenticate(req);
