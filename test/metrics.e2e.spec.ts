@@ -109,6 +109,10 @@ describe('/metrics', () => {
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ type: 'auth', data: { token: '' } }));
     await authed;
+    await h.call('POST', '/api/v1/webhooks/subscriptions', {
+      url: 'https://hooks.example/in',
+      eventTypes: ['RouteAdded'],
+    });
 
     const after = await scrape(h);
     ws.close();
@@ -117,6 +121,7 @@ describe('/metrics', () => {
     expect(sample(after, 'nekzus_projection_lag_events{projection="route-table"}')).toBe(0);
     expect(sample(after, 'nekzus_projection_state{projection="route-table",state="live"}')).toBe(1);
     expect(sample(after, 'nekzus_websocket_connections_active')).toBe(1);
+    expect(sample(after, 'nekzus_webhook_subscriptions{status="active"}')).toBe(1);
     expect(sample(after, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(after).toMatch(/^nekzus_build_info\{version="[^"]+",nodejs_version="v20\./m);
     expect(after).not.toMatch(/^nodejs_active_handles_total/m);

@@ -153,6 +153,9 @@ export async function startGateway(
       projections: () => infra.runner.status(),
       websocket: () => hub.stats(),
       health: () => health.statuses(),
+      proposals: () =>
+        infra.proposals.list().map((p) => ({ source: p.service.source, state: p.status })),
+      webhookSubscriptions: () => infra.webhooks.list(),
     },
     { version: GATEWAY_VERSION },
   );

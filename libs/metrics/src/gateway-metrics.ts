@@ -29,6 +29,10 @@ export interface MetricsSources {
   projections?: () => Promise<ProjectionFigures[]>;
   websocket?: () => { totalConnections: number; devices: Record<string, number> };
   health?: () => { appId: string; status: 'unknown' | 'healthy' | 'unhealthy' }[];
+  /** Discovery proposals now, by source and state. */
+  proposals?: () => { source: string; state: string }[];
+  /** Webhook subscriptions now, by status. */
+  webhookSubscriptions?: () => { status: string }[];
 }
 
 const PREFIX = 'nekzus_';
@@ -61,6 +65,7 @@ export class GatewayMetrics {
   private readonly signIns: Counter<'outcome'>;
   private readonly pairings: Counter;
   private readonly refreshes: Counter;
+  private readonly deliveries: Counter;
   private subscription: Subscription | undefined;
 
   constructor(sources: MetricsSources, build: { version: string }) {
@@ -118,6 +123,45 @@ export class GatewayMetrics {
       help: 'Device tokens refreshed since start.',
       registers,
     });
+    this.deliveries = new Counter({
+      name: `${PREFIX}webhook_deliveries_total`,
+      help: 'Webhook delivery attempts since start, by result (delivered or failed).',
+      labelNames: ['result'],
+      registers,
+    });
+    const proposals = sources.proposals;
+    if (proposals)
+      new Gauge({
+        name: `${PREFIX}discovery_proposals`,
+        help: 'Discovery proposals, by source and state.',
+        labelNames: ['source', 'state'],
+        registers,
+        collect() {
+          this.reset();
+          const counts = new Map<string, { source: string; state: string; n: number }>();
+          for (const p of proposals()) {
+            const key = `${p.source} ${p.state}`;
+            const entry = counts.get(key) ?? { source: p.source, state: p.state, n: 0 };
+            entry.n++;
+            counts.set(key, entry);
+          }
+          for (const c of counts.values()) this.set({ source: c.source, state: c.state }, c.n);
+        },
+      });
+    const subscriptions = sources.webhookSubscriptions;
+    if (subscriptions)
+      new Gauge({
+        name: `${PREFIX}webhook_subscriptions`,
+        help: 'Webhook subscriptions, by status (active or paused).',
+        labelNames: ['status'],
+        registers,
+        collect() {
+          this.reset();
+          const list = subscriptions();
+          for (const status of ['active', 'paused'])
+            this.set({ status }, list.filter((x) => x.status === status).length);
+        },
+      });
     const head = sources.eventStoreHead;
     if (head)
       new Gauge({
@@ -342,6 +386,12 @@ export class GatewayMetrics {
         break;
       case 'DeviceTokenRefreshed':
         this.refreshes.inc();
+        break;
+      case 'WebhookDelivered':
+        this.deliveries.inc({ result: 'delivered' });
+        break;
+      case 'WebhookDeliveryFailed':
+        this.deliveries.inc({ result: 'failed' });
         break;
     }
   }
