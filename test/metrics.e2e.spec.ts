@@ -145,6 +145,48 @@ describe('/metrics settings', () => {
     }
   });
 
+  it('asks scrapers for credentials with metrics.require_auth', async () => {
+    const config = join(dir, 'auth.yaml');
+    writeFileSync(config, 'metrics:\n  require_auth: true\nauth:\n  local_network_trust: "off"\n');
+    const h = await startHarness(undefined, {
+      config,
+      env: { NEKZUS_BOOTSTRAP_TOKEN: 'household-token-0123456789' },
+    });
+    try {
+      expect((await h.call('GET', '/metrics')).body.code).toBe(1005);
+      const phone = await h.call(
+        'POST',
+        '/api/v1/auth/pair',
+        { device: { id: 'laptop', platform: 'linux' } },
+        { authorization: 'Bearer household-token-0123456789' },
+      );
+      const token = phone.body.accessToken as string;
+      const denied = await h.call('GET', '/metrics', undefined, {
+        authorization: `Bearer ${token}`,
+      });
+      expect([denied.status, denied.body.error]).toEqual([403, 'PERMISSION_DENIED']);
+      await h.call('POST', '/api/v1/auth/setup', {
+        username: 'admin',
+        password: 'correct horse battery',
+      });
+      const login = await h.call('POST', '/api/v1/auth/login', {
+        username: 'admin',
+        password: 'correct horse battery',
+      });
+      const key = await h.call(
+        'POST',
+        '/api/v1/apikeys',
+        { name: 'prometheus', scopes: ['read:metrics'] },
+        { authorization: `Bearer ${login.body.token}` },
+      );
+      const ok = await h.call('GET', '/metrics', undefined, { 'x-api-key': key.body.key });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('nekzus_http_requests_total');
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('serves at metrics.path', async () => {
     const config = join(dir, 'path.yaml');
     writeFileSync(config, 'metrics:\n  path: /internal/metrics\n');

@@ -387,6 +387,12 @@ const metrics = section(
       default: '/metrics',
       'x-restart': true,
     }),
+    require_auth: bool({
+      description:
+        '(Not in Nekzus) Scrapers must authenticate: an administrator, or a token or API key with the scope read:metrics (Prometheus: bearer_token / authorization). Local-network trust still applies.',
+      default: false,
+      'x-env': 'NEKZUS_METRICS_REQUIRE_AUTH',
+    }),
   },
 );
 

@@ -43,6 +43,7 @@ export const API_KEY_SCOPES = [
   'read:catalog',
   'read:events',
   'read:devices',
+  'read:metrics',
   'read:*',
   'write:routes',
   'write:devices',
