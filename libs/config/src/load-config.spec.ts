@@ -64,7 +64,7 @@ describe('an empty file', () => {
       interval: '10s',
       unhealthy_threshold: 2,
     });
-    expect(config?.metrics).toEqual({ enabled: true, path: '/metrics' });
+    expect(config?.metrics).toEqual({ enabled: true, path: '/metrics', require_auth: false });
     expect(config?.runtimes.kubernetes.metrics_cache_ttl).toBe('30s');
     expect(config?.routes).toEqual([]);
     expect(config?.apps).toEqual([]);
