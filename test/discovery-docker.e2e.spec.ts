@@ -15,7 +15,12 @@ import { startHarness, type Harness } from './support/gateway-harness';
 
 const available = dockerAvailable();
 const suffix = randomBytes(3).toString('hex');
-const names = { web: `e2e-web-${suffix}`, bad: `e2e-bad-${suffix}`, other: `e2e-other-${suffix}` };
+const names = {
+  web: `e2e-web-${suffix}`,
+  bad: `e2e-bad-${suffix}`,
+  other: `e2e-other-${suffix}`,
+  late: `e2e-late-${suffix}`,
+};
 
 /** Asks until `check` gives a value: discovery is asynchronous (events, then a scan). */
 async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
@@ -190,5 +195,41 @@ describe.skipIf(!available)('Docker discovery, against a real engine', () => {
     });
     expect((await h.call('GET', '/api/v1/discovery/proposals/nope')).status).toBe(404);
     expect((await h.call('GET', '/api/v1/discovery/proposals?state=maybe')).status).toBe(400);
+  });
+
+  it('starts Docker discovery when a reload turns it on', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'nekzus-docker-reload-'));
+    const file = join(dir2, 'nekzus.yaml');
+    writeFileSync(file, 'discovery:\n  enabled: false\n');
+    const h2 = await startHarness(join(dir2, 'data'), { config: file });
+    try {
+      const lateId = `proposal_docker_http_${names.late.replace(/-/g, '_')}_8080`;
+      runContainer(names.late, { 'nekzus.enable': 'true', 'nekzus.app.id': 'late' });
+      writeFileSync(
+        file,
+        [
+          'discovery:',
+          '  enabled: true',
+          '  docker:',
+          '    enabled: true',
+          '    mode: opt-in',
+        ].join('\n'),
+      );
+      const outcome = await h2.gateway.reloadConfig();
+      expect(outcome).toMatchObject({
+        status: 'applied',
+        changed: expect.arrayContaining(['discovery.enabled', 'discovery.docker.enabled']),
+      });
+      await eventually(
+        async () =>
+          (await h2.call('GET', `/api/v1/discovery/proposals/${lateId}`)).status === 200
+            ? true
+            : undefined,
+        'the proposal after the reload',
+      );
+    } finally {
+      await h2.stop();
+      rmSync(dir2, { recursive: true, force: true });
+    }
   });
 });

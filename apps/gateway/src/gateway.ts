@@ -278,7 +278,7 @@ export async function startGateway(
     warn: (msg: string) => logger.warn({ source }, msg),
   });
   const startKubernetes = (): KubernetesSource | undefined => {
-    const d = config.discovery;
+    const d = live.current.discovery;
     if (!d.enabled || !d.kubernetes.enabled) return undefined;
     const source = new KubernetesSource(
       {
@@ -293,7 +293,7 @@ export async function startGateway(
     return source;
   };
   const startMdns = (): MdnsSource | undefined => {
-    const d = config.discovery;
+    const d = live.current.discovery;
     if (!d.enabled || !d.mdns.enabled) return undefined;
     const source = new MdnsSource(
       {
@@ -308,7 +308,7 @@ export async function startGateway(
     return source;
   };
   const startDocker = (): DockerSource | undefined => {
-    const d = config.discovery;
+    const d = live.current.discovery;
     if (!d.enabled || !d.docker.enabled) return undefined;
     const source = new DockerSource(
       {
@@ -341,6 +341,24 @@ export async function startGateway(
         kubernetes?.rescan();
         mdns?.rescan();
       },
+    });
+    // A reload that changes a discovery section restarts that source with the new settings.
+    live.onChange((next, previous) => {
+      const changed = (key: 'docker' | 'kubernetes' | 'mdns') =>
+        next.discovery.enabled !== previous.discovery.enabled ||
+        JSON.stringify(next.discovery[key]) !== JSON.stringify(previous.discovery[key]);
+      if (changed('docker')) {
+        docker?.stop();
+        docker = startDocker();
+      }
+      if (changed('kubernetes')) {
+        kubernetes?.stop();
+        kubernetes = startKubernetes();
+      }
+      if (changed('mdns')) {
+        mdns?.stop();
+        mdns = startMdns();
+      }
     });
     checker.start();
     const outcome = await applier.apply(settings.config, source);
