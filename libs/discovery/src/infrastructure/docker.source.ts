@@ -9,6 +9,7 @@ import {
   type DockerRules,
 } from '../domain';
 import type { DiscoverySink, Rescanner } from '../application/discovery.service';
+import { CoalescingTask } from './coalescing-task';
 
 export interface DockerSourceSettings extends Omit<DockerRules, 'self'> {
   socketPath: string;
@@ -32,11 +33,9 @@ interface Logger {
 export class DockerSource implements Rescanner {
   private readonly docker: Docker;
   private stopped = false;
-  private pending: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
   private events: NodeJS.ReadableStream | undefined;
-  private scanning: Promise<void> = Promise.resolve();
-  private rescanQueued = false;
+  private readonly scans = new CoalescingTask(() => this.scan(), 300);
   private backoffMs = 1000;
   private readonly self: { id?: string; name?: string };
   private readonly skipped = new Map<string, string>();
@@ -59,29 +58,19 @@ export class DockerSource implements Rescanner {
 
   stop(): void {
     this.stopped = true;
-    if (this.pending) clearTimeout(this.pending);
+    this.scans.stop();
     if (this.poller) clearInterval(this.poller);
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
   /** Scans soon; scans never overlap, and requests during a scan fold into one more. */
   rescan(): void {
-    if (this.stopped) return;
-    if (this.pending) clearTimeout(this.pending);
-    this.pending = setTimeout(() => {
-      this.pending = undefined;
-      if (this.rescanQueued) return;
-      this.rescanQueued = true;
-      this.scanning = this.scanning.then(async () => {
-        this.rescanQueued = false;
-        await this.scan();
-      });
-    }, 300);
+    this.scans.request();
   }
 
   /** Resolves after the scans requested so far have finished (tests, shutdown). */
   settled(): Promise<void> {
-    return this.scanning;
+    return this.scans.settled();
   }
 
   private async scan(): Promise<void> {

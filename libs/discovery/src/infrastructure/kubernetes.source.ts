@@ -14,6 +14,7 @@ import {
   type KubernetesState,
 } from '../domain';
 import type { DiscoverySink, Rescanner } from '../application/discovery.service';
+import { CoalescingTask } from './coalescing-task';
 
 export interface KubernetesSourceSettings {
   /** A kubeconfig file; empty: in-cluster when a service account is mounted, else the default (`KUBECONFIG`, `~/.kube/config`). */
@@ -259,9 +260,7 @@ export class KubernetesSource implements Rescanner {
     ingresses: [],
   };
   private poller: NodeJS.Timeout | undefined;
-  private pending: NodeJS.Timeout | undefined;
-  private reporting: Promise<void> = Promise.resolve();
-  private reportQueued = false;
+  private readonly reports = new CoalescingTask(() => this.report(), 100);
   private readonly skipped = new Map<string, string>();
   private wakeConnect: (() => void) | undefined;
 
@@ -280,7 +279,7 @@ export class KubernetesSource implements Rescanner {
   stop(): void {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
-    if (this.pending) clearTimeout(this.pending);
+    this.reports.stop();
     this.wakeConnect?.();
     for (const r of this.all()) r.stop();
   }
@@ -294,7 +293,7 @@ export class KubernetesSource implements Rescanner {
 
   /** Resolves after the reports requested so far have been delivered (tests, shutdown). */
   settled(): Promise<void> {
-    return this.reporting;
+    return this.reports.settled();
   }
 
   private all(): Reflector[] {
@@ -415,17 +414,7 @@ export class KubernetesSource implements Rescanner {
 
   /** Reports soon; reports never overlap, and changes during one fold into one more. */
   private scheduleReport(): void {
-    if (this.stopped) return;
-    if (this.pending) clearTimeout(this.pending);
-    this.pending = setTimeout(() => {
-      this.pending = undefined;
-      if (this.reportQueued) return;
-      this.reportQueued = true;
-      this.reporting = this.reporting.then(async () => {
-        this.reportQueued = false;
-        await this.report();
-      });
-    }, 100);
+    this.reports.request();
   }
 
   private async report(): Promise<void> {

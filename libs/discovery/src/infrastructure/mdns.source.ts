@@ -10,6 +10,7 @@ import {
   type MdnsServiceFacts,
 } from '../domain';
 import type { DiscoverySink, Rescanner } from '../application/discovery.service';
+import { CoalescingTask } from './coalescing-task';
 
 export interface MdnsSourceSettings {
   /** DNS-SD types to browse, e.g. `_http._tcp`; only web types make proposals. */
@@ -55,9 +56,7 @@ export class MdnsSource implements Rescanner {
   private round: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private settle: NodeJS.Timeout | undefined;
-  private pending: NodeJS.Timeout | undefined;
-  private reporting: Promise<void> = Promise.resolve();
-  private reportQueued = false;
+  private readonly reports = new CoalescingTask(() => this.report(), 100);
   private backoffMs = 1000;
 
   constructor(
@@ -86,7 +85,8 @@ export class MdnsSource implements Rescanner {
 
   stop(): void {
     this.stopped = true;
-    for (const t of [this.round, this.retry, this.settle, this.pending]) if (t) clearTimeout(t);
+    for (const t of [this.round, this.retry, this.settle]) if (t) clearTimeout(t);
+    this.reports.stop();
     if (this.round) clearInterval(this.round);
     this.close();
   }
@@ -100,7 +100,7 @@ export class MdnsSource implements Rescanner {
 
   /** Resolves after the reports requested so far have been delivered (tests, shutdown). */
   delivered(): Promise<void> {
-    return this.reporting;
+    return this.reports.settled();
   }
 
   private open(): void {
@@ -210,17 +210,7 @@ export class MdnsSource implements Rescanner {
   }
 
   private scheduleReport(): void {
-    if (this.stopped) return;
-    if (this.pending) clearTimeout(this.pending);
-    this.pending = setTimeout(() => {
-      this.pending = undefined;
-      if (this.reportQueued) return;
-      this.reportQueued = true;
-      this.reporting = this.reporting.then(async () => {
-        this.reportQueued = false;
-        await this.report();
-      });
-    }, 100);
+    this.reports.request();
   }
 
   private async report(): Promise<void> {
