@@ -1,4 +1,5 @@
 import type { SchemaObject } from '@nestjs/swagger';
+import { ROUTE_FIELDS } from '../domain';
 
 /** OpenAPI schemas of the routing views (`routing.views.ts`); titled ones become components. */
 
@@ -9,32 +10,7 @@ export const ROUTE_VIEW_SCHEMA: SchemaObject = {
   title: 'Route',
   type: 'object',
   description: "A route with every field (Nekzus's names and order), plus its status and times.",
-  required: [
-    'routeId',
-    'appId',
-    'pathBase',
-    'to',
-    'containerId',
-    'scopes',
-    'publicAccess',
-    'websockets',
-    'stripPrefix',
-    'stripResponseCookies',
-    'rewriteCookiePaths',
-    'rewriteHTML',
-    'persistCookies',
-    'routingMode',
-    'subdomain',
-    'excludePaths',
-    'healthCheckPath',
-    'healthCheckTimeout',
-    'healthCheckInterval',
-    'expectedStatusCodes',
-    'skipHealthCheck',
-    'status',
-    'createdAt',
-    'updatedAt',
-  ],
+  required: [...ROUTE_FIELDS, 'status', 'createdAt', 'updatedAt'],
   properties: {
     routeId: string,
     appId: string,
