@@ -43,6 +43,11 @@ async function eventually<T>(
   throw new Error(`gave up waiting for ${what}`);
 }
 
+/** A subscription as the API shows it. */
+async function subscription(h: Harness, id: string): Promise<Record<string, any>> {
+  return (await h.call('GET', `/api/v1/webhooks/subscriptions/${id}`)).body as Record<string, any>;
+}
+
 const route = (id: string) => ({
   routeId: id,
   appId: id,
@@ -131,7 +136,7 @@ describe('outbound webhooks', () => {
         (x) => (JSON.parse(x.body) as { data: { route: { routeId: string } } }).data.route.routeId,
       );
     expect(ok).toEqual(['one', 'two']);
-    const view = (await h.call('GET', `/api/v1/webhooks/subscriptions/${sub.id}`)).body;
+    const view = await subscription(h, sub.id as string);
     expect(view.delivered).toBe(2);
     expect(view.failures).toBeGreaterThanOrEqual(2);
     expect(view.lastError).toBe('the receiver answered 503');
@@ -151,10 +156,7 @@ describe('outbound webhooks', () => {
     ).body;
     await h.call('POST', '/api/v1/routes', route('x'));
     const paused = await eventually(async () => {
-      const v = (await h!.call('GET', `/api/v1/webhooks/subscriptions/${sub.id}`)).body as Record<
-        string,
-        any
-      >;
+      const v = await subscription(h!, sub.id);
       return v.status === 'paused' ? v : undefined;
     }, 'the pause');
     expect(paused.pausedReason).toMatch(/deliveries failed .*the receiver answered 500/);
@@ -182,10 +184,7 @@ describe('outbound webhooks', () => {
     ).body;
     await h.call('POST', '/api/v1/routes', route('y'));
     const view = await eventually(async () => {
-      const v = (await h!.call('GET', `/api/v1/webhooks/subscriptions/${sub.id}`)).body as Record<
-        string,
-        any
-      >;
+      const v = await subscription(h!, sub.id);
       return v.failures > 0 ? v : undefined;
     }, 'a refused delivery');
     expect(view.lastError).toMatch(/127\.0\.0\.1 is a private address/);
