@@ -7,8 +7,8 @@ import { GENESIS_HASH, SqliteEventStore } from '#libs/event-store';
 import { findEventSchemasDir, loadSchemas } from '../apps/gateway/src/composition';
 import type { AuditResult, AuditTask } from './audit.child';
 import { runChild } from './support/child';
-import { parseBenchArgs, progress, type BenchOptions } from './support/cli';
-import { formatNumber, formatReport, ratio, reportJson, type BenchReport } from './support/report';
+import { progress, runStandalone, type BenchOptions } from './support/cli';
+import { formatNumber, ratio, type BenchReport } from './support/report';
 import { benchRoute, targetOf } from './support/routing-fixtures';
 import { withTempDir } from './support/temp-dir';
 
@@ -266,19 +266,4 @@ export async function runAuditBench(options: BenchOptions): Promise<BenchReport>
   });
 }
 
-async function main(): Promise<void> {
-  const options = parseBenchArgs(process.argv.slice(2));
-  const report = await runAuditBench(options);
-  process.stdout.write(
-    options.json ? `${JSON.stringify(reportJson(report), null, 2)}\n` : formatReport(report),
-  );
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(
-      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  });
-}
+if (require.main === module) runStandalone(runAuditBench);

@@ -21,16 +21,8 @@ import { findEventSchemasDir, loadSchemas } from '../apps/gateway/src/compositio
 import type { RebuildResult, RebuildTask } from './rebuild.child';
 import type { ReplayResult, ReplayTask } from './replay.child';
 import { runChild } from './support/child';
-import { parseBenchArgs, progress, type BenchOptions } from './support/cli';
-import {
-  formatNumber,
-  formatReport,
-  ratio,
-  reportJson,
-  type BenchReport,
-  type Figure,
-  type Target,
-} from './support/report';
+import { progress, runStandalone, type BenchOptions } from './support/cli';
+import { formatNumber, ratio, type BenchReport, type Figure, type Target } from './support/report';
 import {
   benchRoute,
   commandContext,
@@ -775,19 +767,4 @@ export async function runEventsBench(options: BenchOptions): Promise<BenchReport
   return buildReport(options, await measure(options));
 }
 
-async function main(): Promise<void> {
-  const options = parseBenchArgs(process.argv.slice(2));
-  const report = await runEventsBench(options);
-  process.stdout.write(
-    options.json ? `${JSON.stringify(reportJson(report), null, 2)}\n` : formatReport(report),
-  );
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(
-      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  });
-}
+if (require.main === module) runStandalone(runEventsBench);

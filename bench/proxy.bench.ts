@@ -1,8 +1,8 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBenchArgs, progress, type BenchOptions } from './support/cli';
-import { formatReport, reportJson, type BenchReport, type Figure } from './support/report';
+import { progress, runStandalone, type BenchOptions } from './support/cli';
+import { type BenchReport, type Figure } from './support/report';
 import { withTempDir } from './support/temp-dir';
 
 /**
@@ -402,19 +402,4 @@ function buildReport(
   };
 }
 
-async function main(): Promise<void> {
-  const options = parseBenchArgs(process.argv.slice(2));
-  const report = await runProxyBench(options);
-  process.stdout.write(
-    options.json ? `${JSON.stringify(reportJson(report), null, 2)}\n` : formatReport(report),
-  );
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(
-      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exit(1);
-  });
-}
+if (require.main === module) runStandalone(runProxyBench);

@@ -1,3 +1,5 @@
+import { formatReport, reportJson, type BenchReport } from './report';
+
 export interface BenchOptions {
   /** Smaller sizes and shorter windows, for a fast look rather than figures to quote. */
   quick: boolean;
@@ -23,4 +25,23 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 /** Progress goes to stderr so that `--json` output on stdout stays parseable. */
 export function progress(message: string): void {
   process.stderr.write(`  … ${message}\n`);
+}
+
+/**
+ * `node dist/bench/<name>.bench.js [--quick] [--json]`: one benchmark on its own, printed as
+ * `npm run bench` prints it; a failure exits 1 with the stack.
+ */
+export function runStandalone(run: (options: BenchOptions) => Promise<BenchReport>): void {
+  void (async () => {
+    const options = parseBenchArgs(process.argv.slice(2));
+    const report = await run(options);
+    process.stdout.write(
+      options.json ? `${JSON.stringify(reportJson(report), null, 2)}\n` : formatReport(report),
+    );
+  })().catch((error: unknown) => {
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  });
 }
