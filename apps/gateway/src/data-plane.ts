@@ -8,7 +8,7 @@ import {
   type TokenClaims,
 } from '#libs/access';
 import type { LiveConfig } from '#libs/config';
-import { errorBody, requestIdOf, sendJson, statusOf, type Principal } from '#libs/http';
+import { errorBody, requestIdOf, sendError, sendJson, statusOf, type Principal } from '#libs/http';
 import { DomainError } from '#libs/kernel';
 import type { RouteSpec, RouteTable } from '#libs/routing';
 import { upstreamRequestHeaders } from './data-plane/headers';
@@ -150,15 +150,7 @@ export class DataPlane {
   }
 
   private refuse(res: ServerResponse, error: unknown, req: IncomingMessage): void {
-    const requestId = requestIdOf(req);
-    if (error instanceof DomainError)
-      sendJson(res, statusOf(error), errorBody(error.code, error.message, { requestId }));
-    else
-      sendJson(
-        res,
-        500,
-        errorBody('INTERNAL_ERROR', 'the gateway failed to handle this request', { requestId }),
-      );
+    sendError(req, res, error);
   }
 
   private forward(

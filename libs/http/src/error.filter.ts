@@ -38,59 +38,72 @@ export class ErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
     const http = host.switchToHttp();
-    const req = http.getRequest<IncomingMessage>();
-    const res = http.getResponse<ServerResponse>();
-    const [status, body] = this.describe(error, req);
+    const [status, body] = sendError(
+      http.getRequest<IncomingMessage>(),
+      http.getResponse<ServerResponse>(),
+      error,
+    );
     if (status >= 500)
       this.logger.error({
         msg: 'request failed',
         requestId: body.requestId,
         err: error instanceof Error ? error.stack : String(error),
       });
-    if (error instanceof RateLimited && !res.headersSent)
-      res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-    sendJson(res, status, body);
   }
+}
 
-  private describe(error: unknown, req: IncomingMessage): [number, ErrorBody] {
-    const requestId = requestIdOf(req);
-    if (error instanceof DomainError)
-      return [
-        statusOf(error),
-        errorBody(error.code, error.message, { details: [...error.details], requestId }),
-      ];
-    // Nest wraps body-parser failures in an HttpException whose cause keeps the parser's `type`.
-    const raw: unknown = error instanceof HttpException ? (error.cause ?? error) : error;
-    const parser =
-      typeof raw === 'object' && raw !== null
-        ? PARSER_ERRORS[String((raw as { type?: string }).type)]
-        : undefined;
-    if (parser) return [parser[0], errorBody(parser[1], parser[2], { requestId })];
-    if (error instanceof HttpException) {
-      const status = error.getStatus();
-      if (status === 404)
-        return [
-          404,
-          errorBody('NOT_FOUND', `no endpoint ${req.method ?? 'GET'} ${pathOf(req)}`, {
-            requestId,
-          }),
-        ];
-      if (status === 405)
-        return [
-          405,
-          errorBody(
-            'METHOD_NOT_ALLOWED',
-            `${req.method ?? 'GET'} is not allowed on ${pathOf(req)}`,
-            { requestId },
-          ),
-        ];
-      if (status < 500) return [status, errorBody('BAD_REQUEST', error.message, { requestId })];
-    }
+/**
+ * Answers `error` as the contract's JSON body (with Retry-After for rate limits): the one
+ * mapping from errors to responses, for Nest's handlers and for the data plane alike.
+ */
+export function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown,
+): [number, ErrorBody] {
+  const [status, body] = describeError(error, req);
+  if (error instanceof RateLimited && !res.headersSent)
+    res.setHeader('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  sendJson(res, status, body);
+  return [status, body];
+}
+
+function describeError(error: unknown, req: IncomingMessage): [number, ErrorBody] {
+  const requestId = requestIdOf(req);
+  if (error instanceof DomainError)
     return [
-      500,
-      errorBody('INTERNAL_ERROR', 'the gateway failed to handle this request', { requestId }),
+      statusOf(error),
+      errorBody(error.code, error.message, { details: [...error.details], requestId }),
     ];
+  // Nest wraps body-parser failures in an HttpException whose cause keeps the parser's `type`.
+  const raw: unknown = error instanceof HttpException ? (error.cause ?? error) : error;
+  const parser =
+    typeof raw === 'object' && raw !== null
+      ? PARSER_ERRORS[String((raw as { type?: string }).type)]
+      : undefined;
+  if (parser) return [parser[0], errorBody(parser[1], parser[2], { requestId })];
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === 404)
+      return [
+        404,
+        errorBody('NOT_FOUND', `no endpoint ${req.method ?? 'GET'} ${pathOf(req)}`, {
+          requestId,
+        }),
+      ];
+    if (status === 405)
+      return [
+        405,
+        errorBody('METHOD_NOT_ALLOWED', `${req.method ?? 'GET'} is not allowed on ${pathOf(req)}`, {
+          requestId,
+        }),
+      ];
+    if (status < 500) return [status, errorBody('BAD_REQUEST', error.message, { requestId })];
   }
+  return [
+    500,
+    errorBody('INTERNAL_ERROR', 'the gateway failed to handle this request', { requestId }),
+  ];
 }
 
 export function pathOf(req: IncomingMessage): string {
