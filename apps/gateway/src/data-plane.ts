@@ -235,7 +235,7 @@ export class DataPlane {
     const requestId = requestIdOf(req);
     const route = cleanedPath(path) === undefined ? this.routes.match(path) : undefined;
     if (!route) {
-      refuseUpgrade(socket, 404, `no route serves ${path}`, 'ROUTE_NOT_FOUND', requestId);
+      refuseUpgrade(socket, 404, `no route serves ${path}`, 'ROUTE_NOT_FOUND', { requestId });
       return;
     }
     const open = (principal: Principal | undefined) => {
@@ -256,7 +256,7 @@ export class DataPlane {
 
   private refuseUpgradeWith(socket: Duplex, error: unknown, requestId: string): void {
     if (error instanceof DomainError)
-      refuseUpgrade(socket, statusOf(error), error.message, error.code, requestId);
+      refuseUpgrade(socket, statusOf(error), error.message, error.code, { requestId });
     else refuseUpgrade(socket, 500, 'the gateway failed to handle this upgrade', 'INTERNAL_ERROR');
   }
 
@@ -271,7 +271,9 @@ export class DataPlane {
     requestId: string,
   ): void {
     if (this.health?.refuses(route)) {
-      refuseUpgrade(socket, 503, 'Service is currently unhealthy', 'SERVICE_UNHEALTHY', requestId);
+      refuseUpgrade(socket, 503, 'Service is currently unhealthy', 'SERVICE_UNHEALTHY', {
+        requestId,
+      });
       return;
     }
     const { upstream, traffic } = this.runtimeOf(route);

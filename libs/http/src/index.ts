@@ -8,3 +8,4 @@ export * from './client-address';
 export * from './rate-limiter';
 export * from './rate-limit.guard';
 export * from './access.decorators';
+export * from './refuse-upgrade';

@@ -6,4 +6,4 @@ export { EventNotifier } from './application/event-notifier';
 export { DispatchedWsAdapter } from './infrastructure/dispatched-ws.adapter';
 export { WS_PATH } from './interface/ws.gateway';
 export { LiveModule } from './live.module';
-export { WsUpgradeGate, refuseWsUpgrade } from './interface/ws-upgrade';
+export { WsUpgradeGate } from './interface/ws-upgrade';

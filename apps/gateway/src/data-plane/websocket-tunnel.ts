@@ -2,46 +2,12 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { errorBody } from '#libs/http';
+import { refuseUpgrade } from '#libs/http';
 import { failureOf } from './http-forwarder';
 import type { RouteTraffic } from './proxy-metrics';
 import type { Upstream } from './upstream';
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  413: 'Payload Too Large',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
-const CODE_OF_STATUS: Record<number, string> = {
-  404: 'NOT_FOUND',
-  501: 'NOT_IMPLEMENTED',
-  502: 'BAD_GATEWAY',
-  504: 'GATEWAY_TIMEOUT',
-};
-
-/** Answers an upgrade that is not going through with a real HTTP response, never a hanging socket. */
-export function refuseUpgrade(
-  socket: Duplex,
-  status: number,
-  message: string,
-  code: string = CODE_OF_STATUS[status] ?? 'INTERNAL_ERROR',
-  requestId?: string,
-): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify(errorBody(code, message, requestId ? { requestId } : {}));
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
-}
+export { refuseUpgrade };
 
 /** An open tunnel: the client's socket and the upstream's, closed together. */
 export interface Tunnel {
@@ -148,7 +114,9 @@ export function openTunnel(t: TunnelRequest): void {
     t.traffic.websockets.refused++;
     const failure = failureOf(error);
     t.traffic.failures[failure.kind]++;
-    refuseUpgrade(socket, failure.status, failure.message, failure.code, t.requestId);
+    refuseUpgrade(socket, failure.status, failure.message, failure.code, {
+      ...(t.requestId ? { requestId: t.requestId } : {}),
+    });
   });
   outgoing.end();
 }

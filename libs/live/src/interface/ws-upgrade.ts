@@ -1,30 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errorBody, pathOf, rateLimitKeyOf, type RateLimiter } from '#libs/http';
+import { pathOf, rateLimitKeyOf, refuseUpgrade, type RateLimiter } from '#libs/http';
 import type { DispatchedWsAdapter } from '../infrastructure/dispatched-ws.adapter';
-
-const REASONS: Record<number, string> = {
-  403: 'Forbidden',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-};
-
-/** Answers an upgrade with a real HTTP error (JSON body), never a hanging or silently dropped socket. */
-export function refuseWsUpgrade(
-  socket: Duplex,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  const body = JSON.stringify(errorBody(code, message));
-  const extra = Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join('');
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`,
-  );
-}
 
 /**
  * The control plane's share of the upgrade dispatcher: `/api/v1/ws` (and any other path a
@@ -50,22 +27,20 @@ export class WsUpgradeGate {
       `addr:${rateLimitKeyOf(this.clientAddress(req))}`,
     );
     if (!decision.allowed)
-      return refuseWsUpgrade(
+      return refuseUpgrade(
         socket,
         429,
-        'RATE_LIMITED',
         'too many WebSocket connections in a short time',
-        {
-          'retry-after': String(decision.retryAfterSeconds),
-        },
+        'RATE_LIMITED',
+        { headers: { 'retry-after': String(decision.retryAfterSeconds) } },
       );
     const origin = req.headers.origin;
     if (origin !== undefined && !this.originAllowed(origin, req.headers.host))
-      return refuseWsUpgrade(
+      return refuseUpgrade(
         socket,
         403,
-        'ORIGIN_NOT_ALLOWED',
         `pages from ${origin} may not open this WebSocket (add it to server.allowed_origins)`,
+        'ORIGIN_NOT_ALLOWED',
       );
     this.adapter.handleUpgrade(req, socket, head, pathOf(req));
   }
