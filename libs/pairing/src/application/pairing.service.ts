@@ -11,6 +11,7 @@ import {
   JWT_TOKENS,
   REFRESH_GRACE_SECONDS,
   scopesForPlatform,
+  sha256Hex,
   TOKEN_LIFETIME_SECONDS,
   TokenError,
   type JwtTokens,
@@ -72,8 +73,6 @@ export interface DeviceToken {
   scopes: string[];
   deviceId: string;
 }
-
-const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');
 
 /**
  * `v` of the QR code (contract A §2.4): the first 16 bytes, in hex, of SHA-256 over the code,
