@@ -79,6 +79,20 @@ describe('/metrics', () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts the bytes of request and response bodies per route', async () => {
+    const bytesIn = (t: string) =>
+      sample(t, 'nekzus_proxy_request_bytes_total{route_id="web"}') ?? 0;
+    const bytesOut = (t: string) =>
+      sample(t, 'nekzus_proxy_response_bytes_total{route_id="web"}') ?? 0;
+    const before = await scrape(h);
+    const body = { note: 'twenty-six bytes!' };
+    expect((await h.call('POST', '/apps/web/upload', body)).text).toBe('ok');
+    expect((await h.call('GET', '/apps/web/page')).text).toBe('ok');
+    const after = await scrape(h);
+    expect(bytesIn(after) - bytesIn(before)).toBe(JSON.stringify(body).length);
+    expect(bytesOut(after) - bytesOut(before)).toBe(4);
+  });
+
   it('counts control-plane requests by route pattern, not raw path', async () => {
     const series =
       'nekzus_http_requests_total{method="GET",path="/api/v1/apps/:appId",status="404"}';

@@ -9,6 +9,7 @@ import {
   JWT_TOKENS,
   type JwtTokens,
 } from '#libs/access';
+import { ActivityModule } from '#libs/activity';
 import { AuditModule } from '#libs/audit';
 import { EVENT_STORE } from '#libs/event-store';
 import { ConfigModule, LiveConfig } from '#libs/config';
@@ -29,6 +30,8 @@ import { WEBHOOK_DIRECTORY, WEBHOOK_SECRETS, WebhooksModule } from '#libs/webhoo
 import { CONSISTENCY, RouteTable, RoutingModule } from '#libs/routing';
 import type { Infrastructure } from './composition';
 import { HealthController } from './health.controller';
+import { StatsModule } from './stats/stats.module';
+import { GATEWAY_VERSION } from './version';
 
 /** What the composition root builds besides the stores: the running config and the access machinery. */
 export interface Services {
@@ -93,6 +96,8 @@ export class AppModule {
         ConfigModule,
         AuditModule.register({ dataDir: infra.dataDir, clock: services.clock }),
         HealthModule,
+        ActivityModule,
+        StatsModule.register({ startedAt: services.clock(), version: GATEWAY_VERSION }),
         WebhooksModule,
         MetricsModule.register(services.live.current.metrics.path),
       ],

@@ -18,12 +18,18 @@ import {
 } from '#libs/pairing';
 import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
 import { auditReadModel } from '#libs/audit';
+import { activityReadModel } from '#libs/activity';
 import { HEALTH_EVENT_TYPES, ServiceHealthProjection } from '#libs/health';
 import { WEBHOOK_EVENT_TYPES, WebhookDirectory } from '#libs/webhooks';
 
 /** Every context's read models, in one list shared by the gateway and the CLI. */
 export function readModelContributions(): ReadModelContribution[] {
-  return [routingReadModel(), devicePresenceContribution(), auditReadModel()];
+  return [
+    routingReadModel(),
+    devicePresenceContribution(),
+    auditReadModel(),
+    activityReadModel(),
+  ];
 }
 
 /** Every event type the code can emit; each must have a schema in event-schemas/ (tested). */

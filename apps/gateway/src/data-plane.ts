@@ -213,7 +213,7 @@ export class DataPlane {
             identityEncoding: rewriteHtml,
             upgrade: false,
           }),
-          body: hasBody ? limitedBody(req, this.limits.maxRequestBodyBytes) : null,
+          body: hasBody ? limitedBody(req, this.limits.maxRequestBodyBytes, traffic) : null,
         },
         handler,
       );

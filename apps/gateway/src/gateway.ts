@@ -47,6 +47,7 @@ import { openInfrastructure, paths, type Infrastructure } from './composition';
 import { DataPlane, LATENCY_BUCKETS_MS, refuseUpgrade } from './data-plane';
 import { PinoNestLogger } from './logger';
 import type { GatewaySettings } from './settings';
+import { GATEWAY_VERSION } from './version';
 
 export interface RunningGateway {
   server: Server;
@@ -444,7 +445,7 @@ function trustWords(mode: 'loopback' | 'lan' | 'off'): string {
   return 'nowhere (local-network trust is off)';
 }
 
-export const GATEWAY_VERSION = '0.1.0';
+export { GATEWAY_VERSION } from './version';
 
 function rateRules(config: NekzusConfig): Record<string, RateLimitRule> {
   const rules: Record<string, RateLimitRule> = {};

@@ -7,6 +7,8 @@ const traffic = (over: Partial<ProxyRouteFigures> = {}): ProxyRouteFigures => ({
   failures: { bad_gateway: 1, timeout: 0 },
   latency: { buckets: [1, 0, 2, 0], sumMs: 30, count: 3 },
   websockets: { opened: 0, open: 0, refused: 0 },
+  bytesIn: 10,
+  bytesOut: 2048,
   ...over,
 });
 
@@ -25,6 +27,8 @@ describe('gateway metrics', () => {
         'nekzus_proxy_responses_total{route_id="web",code="2xx"} 3',
         'nekzus_proxy_responses_total{route_id="web",code="5xx"} 1',
         'nekzus_proxy_upstream_errors_total{route_id="web",error_type="bad_gateway"} 1',
+        'nekzus_proxy_request_bytes_total{route_id="web"} 10',
+        'nekzus_proxy_response_bytes_total{route_id="web"} 2048',
         'nekzus_proxy_request_duration_seconds_bucket{route_id="web",le="0.001"} 1',
         'nekzus_proxy_request_duration_seconds_bucket{route_id="web",le="0.01"} 1',
         'nekzus_proxy_request_duration_seconds_bucket{route_id="web",le="0.1"} 3',

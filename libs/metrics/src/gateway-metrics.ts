@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStore, RecordedEvent, Subscription } from '#libs/event-store';
+import { dashboardOf, type Dashboard, type DashboardContext, type MetricFamily } from './dashboard';
 import { SnapshotHistogram } from './snapshot-histogram';
 
 /** One route's proxy figures, as the data plane keeps them (`dataPlane.metrics.snapshot()`). */
@@ -11,6 +12,8 @@ export interface ProxyRouteFigures {
   failures: Readonly<Record<string, number>>;
   latency: { buckets: readonly number[]; sumMs: number; count: number };
   websockets: { opened: number; open: number; refused: number };
+  bytesIn: number;
+  bytesOut: number;
 }
 
 export interface ProjectionFigures {
@@ -302,6 +305,26 @@ export class GatewayMetrics {
             if (n > 0) this.inc({ route_id: id, error_type: kind }, n);
       },
     });
+    new Counter({
+      name: `${PREFIX}proxy_request_bytes_total`,
+      help: 'Bytes of request bodies (and WebSocket client-to-upstream traffic, counted when a tunnel closes) forwarded, by route.',
+      labelNames: ['route_id'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [id, t] of Object.entries(proxy())) this.inc({ route_id: id }, t.bytesIn);
+      },
+    });
+    new Counter({
+      name: `${PREFIX}proxy_response_bytes_total`,
+      help: 'Bytes of response bodies (and WebSocket upstream-to-client traffic, counted when a tunnel closes) sent to clients, by route.',
+      labelNames: ['route_id'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [id, t] of Object.entries(proxy())) this.inc({ route_id: id }, t.bytesOut);
+      },
+    });
     new Gauge({
       name: `${PREFIX}proxy_websocket_tunnels_open`,
       help: 'WebSocket tunnels open through the data plane, by route.',
@@ -402,5 +425,11 @@ export class GatewayMetrics {
 
   render(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** Nekzus's dashboard summary, read from this registry at call time. */
+  async dashboard(ctx: DashboardContext): Promise<Dashboard> {
+    const families = (await this.registry.getMetricsAsJSON()) as unknown as MetricFamily[];
+    return dashboardOf(families, ctx);
   }
 }

@@ -121,6 +121,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const data = this.rewriter ? this.rewriter.push(chunk) : chunk;
+    this.ctx.traffic.bytesOut += data.length;
     if (data.length > 0 && !this.res.write(data)) {
       controller.pause();
       this.res.once('drain', this.resume);
@@ -130,8 +131,11 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     this.finished = true;
     this.res.off('close', this.onClientClose);
-    if (this.rewriter) this.res.end(this.rewriter.end());
-    else this.res.end();
+    if (this.rewriter) {
+      const rest = this.rewriter.end();
+      this.ctx.traffic.bytesOut += rest.length;
+      this.res.end(rest);
+    } else this.res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -232,13 +236,20 @@ function isIdentity(encoding: string | string[] | undefined): boolean {
   );
 }
 
-/** The request body for the upstream: streamed as it comes, cut with 413 past `limit` bytes. */
-export function limitedBody(req: IncomingMessage, limit: number): Readable {
-  if (!Number.isFinite(limit)) return req;
+/**
+ * The request body for the upstream: streamed as it comes, cut with 413 past `limit` bytes,
+ * its size added to the route's `bytesIn`.
+ */
+export function limitedBody(req: IncomingMessage, limit: number, traffic: RouteTraffic): Readable {
+  if (!Number.isFinite(limit)) {
+    req.on('data', (chunk: Buffer) => (traffic.bytesIn += chunk.length));
+    return req;
+  }
   let seen = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
       seen += chunk.length;
+      traffic.bytesIn += chunk.length;
       if (seen > limit) done(new BodyTooLarge(limit));
       else done(null, chunk);
     },

@@ -16,6 +16,10 @@ export interface RouteTraffic {
    */
   latency: { buckets: number[]; sumMs: number; count: number };
   websockets: { opened: number; open: number; refused: number };
+  /** Request bodies read from clients (WebSocket tunnels: client→upstream bytes, added at close). */
+  bytesIn: number;
+  /** Response bodies sent to clients (WebSocket tunnels: upstream→client bytes, added at close). */
+  bytesOut: number;
 }
 
 function emptyTraffic(): RouteTraffic {
@@ -29,6 +33,8 @@ function emptyTraffic(): RouteTraffic {
       count: 0,
     },
     websockets: { opened: 0, open: 0, refused: 0 },
+    bytesIn: 0,
+    bytesOut: 0,
   };
 }
 

@@ -79,6 +79,8 @@ export function openTunnel(t: TunnelRequest): void {
       socket.destroy();
       upSocket.destroy();
       t.traffic.websockets.open--;
+      t.traffic.bytesIn += (socket as Partial<Socket>).bytesRead ?? 0;
+      t.traffic.bytesOut += upSocket.bytesRead;
       t.onClose(tunnel);
     };
     upSocket.on('error', close);

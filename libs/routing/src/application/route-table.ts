@@ -87,6 +87,11 @@ export class RouteTable {
     return [...this.routes.values()].filter((r) => r.appId === appId);
   }
 
+  /** Registered apps (routes are {@link size}). */
+  get appCount(): number {
+    return this.apps.size;
+  }
+
   get size(): number {
     return this.routes.size;
   }
