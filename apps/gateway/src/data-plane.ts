@@ -68,10 +68,30 @@ export class DataPlane {
     this.upstreams = new Upstreams(this.limits);
   }
 
-  handles(url: string | undefined): boolean {
+  /** Whether the request is the proxy's: an `/apps/…` path, or a host routed to an app. */
+  handles(req: IncomingMessage): boolean {
+    const url = req.url;
     return (
-      url !== undefined && (url === '/apps' || url.startsWith('/apps/') || url.startsWith('/apps?'))
+      (url !== undefined &&
+        (url === '/apps' || url.startsWith('/apps/') || url.startsWith('/apps?'))) ||
+      this.hostRoute(req) !== undefined
     );
+  }
+
+  /**
+   * The route that owns the request's host: `<subdomain>.<server.base_domain>` for a route
+   * whose effective routing mode is `subdomain` or `both`. The whole host belongs to the app.
+   */
+  private hostRoute(req: IncomingMessage): RouteSpec | undefined {
+    const server = this.config.current.server;
+    if (!server.base_domain) return undefined;
+    const label = subdomainOf(req.headers.host, server.base_domain);
+    if (label === undefined) return undefined;
+    const id = this.routes.subdomainOwner(label);
+    const route = id === undefined ? undefined : this.routes.route(id);
+    if (!route) return undefined;
+    const mode = route.routingMode || server.routing_mode || 'path';
+    return mode === 'subdomain' || mode === 'both' ? route : undefined;
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -84,6 +104,11 @@ export class DataPlane {
     if (clean !== undefined) {
       // As Go's ServeMux does for Nekzus; 308 keeps the method and body of anything but a read.
       redirect(res, req.method === 'GET' || req.method === 'HEAD' ? 301 : 308, `${clean}${query}`);
+      return;
+    }
+    const hosted = this.hostRoute(req);
+    if (hosted) {
+      this.admit(req, res, hosted, path, query, started, true);
       return;
     }
     const route = this.routes.match(path);
@@ -99,8 +124,21 @@ export class DataPlane {
       redirect(res, 301, `${route.pathBase}${query}`);
       return;
     }
+    this.admit(req, res, route, path, query, started, false);
+  }
+
+  /** Authenticates and authorises (unless the route is public), then forwards. */
+  private admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: RouteSpec,
+    path: string,
+    query: string,
+    started: number,
+    viaHost: boolean,
+  ): void {
     if (route.publicAccess) {
-      this.forward(req, res, route, path, query, undefined, started);
+      this.forward(req, res, route, path, query, undefined, started, viaHost);
       return;
     }
     this.authenticator.authenticate(req, { forProxy: true }).then(
@@ -111,7 +149,7 @@ export class DataPlane {
           this.refuse(res, error, req);
           return;
         }
-        this.forward(req, res, route, path, query, principal, started);
+        this.forward(req, res, route, path, query, principal, started, viaHost);
       },
       (error: unknown) => this.refuse(res, error, req),
     );
@@ -161,6 +199,7 @@ export class DataPlane {
     query: string,
     principal: Principal | undefined,
     started: number,
+    viaHost: boolean,
   ): void {
     if (this.health?.refuses(route)) {
       sendJson(
@@ -176,16 +215,21 @@ export class DataPlane {
     const { upstream, mapper, traffic } = runtime;
     traffic.requests++;
     const requestId = requestIdOf(req);
-    const appPath = route.stripPrefix ? path.slice(route.pathBase.length - 1) : path;
+    // On its own host the app sees the path as requested: nothing to strip or rewrite.
+    const appPath = route.stripPrefix && !viaHost ? path.slice(route.pathBase.length - 1) : path;
     const rewriteHtml =
-      route.rewriteHTML && mapper !== undefined && !mapper.excluded(appPath) && acceptsHtml(req);
+      !viaHost &&
+      route.rewriteHTML &&
+      mapper !== undefined &&
+      !mapper.excluded(appPath) &&
+      acceptsHtml(req);
     const ctx: ForwardContext = {
       routeId: route.routeId,
       requestId,
       traffic,
       metrics: this.metrics,
       started,
-      mapper: mapper && !mapper.excluded(appPath) ? mapper : undefined,
+      mapper: mapper && !viaHost && !mapper.excluded(appPath) ? mapper : undefined,
       stripCookies: route.stripResponseCookies,
       htmlBase: rewriteHtml ? path.slice(0, path.lastIndexOf('/') + 1) : undefined,
     };
@@ -203,12 +247,12 @@ export class DataPlane {
       upstream.agent.dispatch(
         {
           origin: upstream.origin,
-          path: `${upstreamPathOf(route, upstream, path)}${query}`,
+          path: `${viaHost ? `${upstream.basePath}${path}` : upstreamPathOf(route, upstream, path)}${query}`,
           method: req.method ?? 'GET',
           headers: upstreamRequestHeaders(req, {
             client: this.authenticator.clientAddress(req),
             requestId,
-            prefix: route.stripPrefix ? route.pathBase.slice(0, -1) : undefined,
+            prefix: route.stripPrefix && !viaHost ? route.pathBase.slice(0, -1) : undefined,
             principal,
             identityEncoding: rewriteHtml,
             upgrade: false,
@@ -233,11 +277,14 @@ export class DataPlane {
     const path = q === -1 ? url : url.slice(0, q);
     const query = q === -1 ? '' : url.slice(q);
     const requestId = requestIdOf(req);
-    const route = cleanedPath(path) === undefined ? this.routes.match(path) : undefined;
+    const clean = cleanedPath(path) === undefined;
+    const hosted = clean ? this.hostRoute(req) : undefined;
+    const route = hosted ?? (clean ? this.routes.match(path) : undefined);
     if (!route) {
       refuseUpgrade(socket, 404, `no route serves ${path}`, 'ROUTE_NOT_FOUND', { requestId });
       return;
     }
+    const viaHost = hosted !== undefined;
     const open = (principal: Principal | undefined) => {
       try {
         if (principal) this.authorize(principal, route);
@@ -245,7 +292,7 @@ export class DataPlane {
         this.refuseUpgradeWith(socket, error, requestId);
         return;
       }
-      this.tunnel(req, socket, head, route, path, query, principal, requestId);
+      this.tunnel(req, socket, head, route, path, query, principal, requestId, viaHost);
     };
     if (route.publicAccess) open(undefined);
     else
@@ -269,6 +316,7 @@ export class DataPlane {
     query: string,
     principal: Principal | undefined,
     requestId: string,
+    viaHost: boolean,
   ): void {
     if (this.health?.refuses(route)) {
       refuseUpgrade(socket, 503, 'Service is currently unhealthy', 'SERVICE_UNHEALTHY', {
@@ -278,7 +326,7 @@ export class DataPlane {
     }
     const { upstream, traffic } = this.runtimeOf(route);
     traffic.requests++;
-    const slashed = path.length === route.pathBase.length - 1 ? route.pathBase : path;
+    const slashed = !viaHost && path.length === route.pathBase.length - 1 ? route.pathBase : path;
     const device =
       principal?.kind === 'device'
         ? { deviceId: principal.deviceId, tokenId: principal.tokenId }
@@ -288,11 +336,11 @@ export class DataPlane {
       socket,
       head,
       upstream,
-      path: `${upstreamPathOf(route, upstream, slashed)}${query}`,
+      path: `${viaHost ? `${upstream.basePath}${path}` : upstreamPathOf(route, upstream, slashed)}${query}`,
       headers: upstreamRequestHeaders(req, {
         client: this.authenticator.clientAddress(req),
         requestId,
-        prefix: route.stripPrefix ? route.pathBase.slice(0, -1) : undefined,
+        prefix: route.stripPrefix && !viaHost ? route.pathBase.slice(0, -1) : undefined,
         principal,
         identityEncoding: false,
         upgrade: true,
@@ -369,4 +417,23 @@ function redirect(res: ServerResponse, status: number, location: string): void {
 function acceptsHtml(req: IncomingMessage): boolean {
   const accept = req.headers.accept;
   return accept === undefined || accept.includes('text/html') || accept.includes('*/*');
+}
+
+/**
+ * The subdomain label(s) of `host` under `baseDomain` (`media.home.lan` under `home.lan` →
+ * `media`), case-insensitive, ports and a final dot ignored; undefined for any other host,
+ * for the base domain itself and for IP literals.
+ */
+export function subdomainOf(host: string | undefined, baseDomain: string): string | undefined {
+  if (!host || host.startsWith('[')) return undefined;
+  const colon = host.lastIndexOf(':');
+  let name = (colon === -1 ? host : host.slice(0, colon)).toLowerCase();
+  if (name.endsWith('.')) name = name.slice(0, -1);
+  let base = baseDomain.toLowerCase();
+  const baseColon = base.lastIndexOf(':');
+  if (baseColon !== -1) base = base.slice(0, baseColon);
+  base = base.replace(/^\.+|\.+$/g, '');
+  if (!base || name.length <= base.length + 1 || !name.endsWith(base)) return undefined;
+  if (name.charCodeAt(name.length - base.length - 1) !== 46 /* . */) return undefined;
+  return name.slice(0, name.length - base.length - 1);
 }

@@ -226,7 +226,7 @@ export async function startGateway(
   });
 
   const listener: RequestListener = (req, res) => {
-    if (dataPlane.handles(req.url)) dataPlane.handle(req, res);
+    if (dataPlane.handles(req)) dataPlane.handle(req, res);
     else {
       metrics.observeRequest(req, res);
       control(req, res);
@@ -245,7 +245,7 @@ export async function startGateway(
   // One owner for every upgrade on this port; paths nobody serves get a real 404.
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    if (dataPlane.handles(req.url)) dataPlane.handleUpgrade(req, socket, head);
+    if (dataPlane.handles(req)) dataPlane.handleUpgrade(req, socket, head);
     else if (wsGate.owns(req)) wsGate.handle(req, socket, head);
     else refuseUpgrade(socket, 404, `no WebSocket endpoint at ${req.url ?? '/'}`);
   });

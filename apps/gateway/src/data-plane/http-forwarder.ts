@@ -241,10 +241,6 @@ function isIdentity(encoding: string | string[] | undefined): boolean {
  * its size added to the route's `bytesIn`.
  */
 export function limitedBody(req: IncomingMessage, limit: number, traffic: RouteTraffic): Readable {
-  if (!Number.isFinite(limit)) {
-    req.on('data', (chunk: Buffer) => (traffic.bytesIn += chunk.length));
-    return req;
-  }
   let seen = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {

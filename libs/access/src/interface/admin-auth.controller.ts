@@ -11,6 +11,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { LiveConfig } from '#libs/config';
 import {
   callerAddressOf,
   Ctx,
@@ -56,6 +57,7 @@ export class AdminAuthController {
   constructor(
     private readonly accounts: AdminAccountsService,
     private readonly authenticator: Authenticator,
+    private readonly config: LiveConfig,
   ) {}
 
   @Get('setup-status')
@@ -114,7 +116,8 @@ export class AdminAuthController {
       callerAddressOf(req) ?? '',
       ctx,
     );
-    setSessionCookies(req, res, signIn.token, signIn.csrfToken, signIn.expiresIn);
+    const domain = this.config.current.server.base_domain;
+    setSessionCookies(req, res, signIn.token, signIn.csrfToken, signIn.expiresIn, domain);
     return signIn;
   }
 
@@ -134,7 +137,7 @@ export class AdminAuthController {
     @Res({ passthrough: true }) res: ServerResponse,
   ): Promise<{ message: string }> {
     await this.accounts.signOut(principalOf(req), ctx);
-    clearSessionCookies(req, res);
+    clearSessionCookies(req, res, this.config.current.server.base_domain);
     return { message: 'Logged out successfully' };
   }
 
