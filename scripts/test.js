@@ -78,6 +78,11 @@ function main() {
   }
 
   const problems = brokenFiles.map((b) => `test file failed outside its tests: ${b}`);
+  // The portal's unit tests (Vitest under `ng test`, jsdom), counted from their own report.
+  const angular = runAngularTests();
+  passed += angular.passed;
+  failed += angular.failed;
+  problems.push(...angular.problems);
   if (passed + failed === 0) problems.push('no test ran');
   if (!vitest.ok && failed === 0) {
     problems.push(
@@ -96,8 +101,65 @@ function main() {
       problems.push(`prettier found unformatted files (run "npm run format"): see above`);
     checks = `, eslint ${lint.seconds}s, prettier ${format.seconds}s`;
   }
-  console.error(`npm test: build ${build.seconds}s, vitest ${vitest.seconds ?? '?'}s${checks}`);
+  console.error(
+    `npm test: build ${build.seconds}s, vitest ${vitest.seconds ?? '?'}s, ng test ${angular.seconds ?? '-'}s${checks}`,
+  );
   return finish(passed, failed, problems);
+}
+
+/**
+ * `ng test` in angular-ui with a JSON report; skipped when a path filter narrows the run to
+ * other tests. A report that is missing or lists no test counts as a failure.
+ */
+function runAngularTests() {
+  const none = { passed: 0, failed: 0, problems: [] };
+  const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  if (filters.length > 0 && !filters.some((f) => f.startsWith('angular-ui'))) return none;
+  const ui = join(root, 'angular-ui');
+  if (!existsSync(join(ui, 'angular.json'))) return none;
+  const angularReport = join(root, '.vitest-reports', 'angular.json');
+  rmSync(angularReport, { force: true });
+  const started = Date.now();
+  const result = spawnSync(
+    npx,
+    [
+      'ng',
+      'test',
+      '--watch=false',
+      '--reporters=json',
+      '--reporters=default',
+      `--output-file=${angularReport}`,
+    ],
+    { cwd: ui, stdio: 'inherit', env: { ...process.env, NG_CLI_ANALYTICS: 'false' } },
+  );
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (!existsSync(angularReport))
+    return {
+      passed: 0,
+      failed: 1,
+      seconds,
+      problems: [`ng test wrote no report (exit ${result.status})`],
+    };
+  let report;
+  try {
+    report = JSON.parse(readFileSync(angularReport, 'utf8'));
+  } catch (error) {
+    return {
+      passed: 0,
+      failed: 1,
+      seconds,
+      problems: [`the ng test report is unreadable: ${error.message}`],
+    };
+  }
+  const passed = Number(report.numPassedTests) || 0;
+  let failed = Number(report.numFailedTests) || 0;
+  const problems = [];
+  if (result.status !== 0 && failed === 0) {
+    failed = 1;
+    problems.push(`ng test failed although no test did (exit ${result.status}): see above`);
+  }
+  if (passed + failed === 0) problems.push('ng test ran no test');
+  return { passed, failed, seconds, problems };
 }
 
 main();

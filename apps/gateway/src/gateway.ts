@@ -46,6 +46,7 @@ import { AppModule, type Services } from './app.module';
 import { openInfrastructure, paths, type Infrastructure } from './composition';
 import { DataPlane, LATENCY_BUCKETS_MS, refuseUpgrade } from './data-plane';
 import { PinoNestLogger } from './logger';
+import { openStaticUi } from './static-ui';
 import type { GatewaySettings } from './settings';
 import { GATEWAY_VERSION } from './version';
 
@@ -225,8 +226,10 @@ export async function startGateway(
     if (r.kind === 'device') dataPlane.closeTunnelsOf(r.deviceId);
   });
 
+  const ui = openStaticUi();
   const listener: RequestListener = (req, res) => {
     if (dataPlane.handles(req)) dataPlane.handle(req, res);
+    else if (ui?.handles(req)) ui.handle(req, res);
     else {
       metrics.observeRequest(req, res);
       control(req, res);
