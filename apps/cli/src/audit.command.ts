@@ -11,8 +11,10 @@ import {
   stateAt,
   traceTree,
   verifyLog,
+  verifyStreamChains,
   type AuditFilter,
 } from '#libs/audit';
+import { KurrentDbEventStore } from '#libs/event-store';
 import { ValidationFailed } from '#libs/kernel';
 import { loadSchemas } from '../../gateway/src/composition';
 import {
@@ -80,9 +82,40 @@ export function registerAuditCommands(
       'a head hash recorded earlier (the gateway logs one at shutdown and every hour): it must be in the log',
     )
     .option('--json', 'machine-readable result')
-    .action(async (options: { json?: boolean; expectHead?: string }) => {
+    .option(
+      '--kurrentdb <connection-string>',
+      "verify a KurrentDB store instead: each stream's own chain (what that backend supports)",
+    )
+    .action(async (options: { json?: boolean; expectHead?: string; kurrentdb?: string }) => {
       if (options.expectHead !== undefined && !/^[0-9a-fA-F]{64}$/.test(options.expectHead))
         throw usageError(verify, '--expect-head must be a SHA-256 hash: 64 hexadecimal digits');
+      if (options.kurrentdb) {
+        if (options.expectHead)
+          throw usageError(
+            verify,
+            '--expect-head needs the global chain of a SQLite log; KurrentDB keeps per-stream chains',
+          );
+        const store = new KurrentDbEventStore({
+          connectionString: options.kurrentdb,
+          schemas: loadSchemas(),
+        });
+        try {
+          const progress = new Progress('verifying streams');
+          const report = await verifyStreamChains(store, (n) => progress.update(n, n));
+          progress.done();
+          if (options.json) process.stdout.write(`${jsonLine(report)}\n`);
+          else
+            process.stdout.write(
+              report.intact
+                ? `stream chains intact: ${report.events} events in ${report.streams} streams\n(${report.limits})\n`
+                : `stream chains BROKEN in ${report.broken.length} of ${report.streams} streams:\n${report.broken.map((b) => `  ${b.stream} at revision ${b.revision}: ${b.reason}`).join('\n')}\n`,
+            );
+          if (!report.intact) process.exitCode = 1;
+        } finally {
+          await store.close();
+        }
+        return;
+      }
       const file = existingEventsFile(resolveDataDir(dataDirOption()));
       const progress = new Progress('verifying');
       const report = await verifyLog(file, {

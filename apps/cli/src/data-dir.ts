@@ -8,9 +8,22 @@ export function resolveDataDir(option: string | undefined): string {
   return resolve(option ?? process.env['NEKZUS_DATA_DIR'] ?? './data');
 }
 
+/**
+ * The files the gateway uses for this data dir: NEKZUS_EVENTS_PATH and NEKZUS_READ_MODELS_PATH
+ * (storage.events_path / read_models_path) move them, as they do for the gateway's replicas.
+ */
+export function dataDirFiles(dataDir: string): { events: string; readModels: string } {
+  const events = process.env['NEKZUS_EVENTS_PATH'];
+  const readModels = process.env['NEKZUS_READ_MODELS_PATH'];
+  return paths(dataDir, {
+    ...(events ? { eventsPath: resolve(dataDir, events) } : {}),
+    ...(readModels ? { readModelsPath: resolve(dataDir, readModels) } : {}),
+  });
+}
+
 /** The events file of a data dir; a clear error when there is none. */
 export function existingEventsFile(dataDir: string): string {
-  const file = paths(dataDir).events;
+  const file = dataDirFiles(dataDir).events;
   if (!existsSync(file))
     throw new CliError(
       `no event store at ${file}: start the gateway once, or point --data-dir (NEKZUS_DATA_DIR) at its data directory`,

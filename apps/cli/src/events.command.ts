@@ -1,10 +1,19 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { importLog } from '#libs/audit';
-import { collect, SqliteEventStore, type EventFilter, type RecordedEvent } from '#libs/event-store';
+import { EventLogFile, importLog } from '#libs/audit';
+import {
+  collect,
+  KurrentDbEventStore,
+  SqliteEventStore,
+  type EventFilter,
+  type EventMetadata,
+  type RecordedEvent,
+} from '#libs/event-store';
 import { ReadModelDatabase, rebuildProjection } from '#libs/projections';
 import { loadSchemas, paths, readModelContributions } from '../../gateway/src/composition';
-import { openStoreReadOnly, resolveDataDir } from './data-dir';
+import { dataDirFiles, openStoreReadOnly, resolveDataDir } from './data-dir';
 import { CliError, jsonLine, Progress, table } from './output';
 
 interface TailOptions {
@@ -102,7 +111,7 @@ export function registerEventCommands(
           first ??= e.recordedAt;
           last = e.recordedAt;
         }
-        const file = paths(dataDir).events;
+        const file = dataDirFiles(dataDir).events;
         const bytes = statSync(file).size;
         const result = {
           events: count,
@@ -137,9 +146,22 @@ export function registerEventCommands(
       'restore a log into an empty data dir: every link of the chain is checked on the way, then the read models are rebuilt',
     )
     .option('--json', 'machine-readable summary')
-    .action(async (file: string, options: { json?: boolean }) => {
-      const dataDir = resolveDataDir(dataDirOption());
+    .option(
+      '--kurrentdb <connection-string>',
+      'move the history into a KurrentDB cluster instead of a data dir (chain checked first; re-running skips what is already there)',
+    )
+    .action(async (file: string, options: { json?: boolean; kurrentdb?: string }) => {
       if (!existsSync(file)) throw new CliError(`no file ${file}`);
+      if (options.kurrentdb) {
+        const moved = await importIntoKurrentDb(file, options.kurrentdb);
+        if (options.json) process.stdout.write(`${jsonLine(moved)}\n`);
+        else
+          process.stdout.write(
+            `moved ${moved.events} events in ${moved.streams} streams into KurrentDB; the SQLite chain verified up to ${moved.headHash}; each event now carries its stream's chain link\n`,
+          );
+        return;
+      }
+      const dataDir = resolveDataDir(dataDirOption());
       if (existsSync(dataDir) && readdirSync(dataDir).length > 0)
         throw new CliError(
           `${dataDir} is not empty: events import only restores into an empty data dir (point --data-dir at a new one)`,
@@ -183,4 +205,66 @@ export function registerEventCommands(
           `imported ${summary.events} events into ${dataDir}; chain verified, head ${summary.headHash} at position ${summary.headPosition}; rebuilt ${rebuilt.join(', ')}\n`,
         );
     });
+}
+
+/**
+ * Restores the archive into a scratch SQLite file (which checks every link of its chain), then
+ * appends each event to KurrentDB under its own id, stream and revision, with the exact expected
+ * revision: a second run is acknowledged by the server event by event without writing twice.
+ * Events keep their stored schema version (no upcasting); KurrentDB records its own time.
+ */
+async function importIntoKurrentDb(
+  archive: string,
+  connectionString: string,
+): Promise<{ events: number; streams: number; headHash: string }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'nekzus-import-'));
+  const file = join(scratch, 'events.db');
+  const schemas = loadSchemas();
+  const target = new KurrentDbEventStore({ connectionString, schemas });
+  try {
+    await SqliteEventStore.open({ path: file, schemas }).close();
+    const progress = new Progress('checking the chain');
+    let summary;
+    try {
+      summary = await importLog(archive, file, (n) => progress.update(n, n));
+    } catch (error) {
+      throw new CliError(
+        `import refused, nothing moved: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    } finally {
+      progress.done();
+    }
+    const log = EventLogFile.open(file);
+    const bar = new Progress('moving into KurrentDB');
+    const streams = new Set<string>();
+    let events = 0;
+    try {
+      for (const row of log.rawRows()) {
+        const [, id, stream, revision, type, schemaVersion, data, metadata] = row;
+        streams.add(stream);
+        await target.append(
+          stream,
+          [
+            {
+              id,
+              type,
+              schemaVersion,
+              data: JSON.parse(data) as unknown,
+              metadata: JSON.parse(metadata) as EventMetadata,
+            },
+          ],
+          { streamState: revision === 0 ? 'no_stream' : BigInt(revision - 1) },
+        );
+        events += 1;
+        if (events % 1000 === 0) bar.update(events, summary.events);
+      }
+    } finally {
+      bar.done();
+      log.close();
+    }
+    return { events, streams: streams.size, headHash: summary.headHash };
+  } finally {
+    await target.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { ReadModelDatabase, rebuildProjection } from '#libs/projections';
-import { paths, readModelContributions } from '../../gateway/src/composition';
-import { openStoreReadOnly, resolveDataDir } from './data-dir';
+import { readModelContributions } from '../../gateway/src/composition';
+import { dataDirFiles, openStoreReadOnly, resolveDataDir } from './data-dir';
 import { CliError, jsonLine, Progress, table } from './output';
 
 async function openReadModels(dataDir: string) {
   const contributions = readModelContributions();
-  const db = await ReadModelDatabase.open(paths(dataDir).readModels, contributions);
+  const db = await ReadModelDatabase.open(dataDirFiles(dataDir).readModels, contributions);
   return { db, projections: contributions.flatMap((c) => c.projections) };
 }
 

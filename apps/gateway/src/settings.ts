@@ -14,6 +14,8 @@ export interface GatewaySettings {
   /** As given, for messages: `:8080` or `127.0.0.1:8080`. */
   addr: string;
   dataDir: string;
+  /** Where the event log and this replica's read models live (storage.*; files in the data dir by default). */
+  storage: StorageSettings;
   /** The config file that was read, if one was. */
   configPath: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -29,6 +31,15 @@ export interface GatewaySettings {
   warnings: string[];
   /** What the config was computed from, so a reload applies the same precedence. */
   sources: { flags: ConfigFlags; env: Readonly<Record<string, string | undefined>> };
+}
+
+export interface StorageSettings {
+  eventStore: 'sqlite' | 'kurrentdb';
+  /** The SQLite events file (also what `sqlite` replicas share). */
+  eventsPath: string;
+  readModelsPath: string;
+  /** Set when eventStore is `kurrentdb`. */
+  kurrentdbUrl: string | undefined;
 }
 
 /** The config or the environment is wrong: every problem, one per line, with where it is. */
@@ -61,12 +72,25 @@ export function loadSettings(
   const config = result.config;
   const listen = config ? parseAddr(config.server.addr) : undefined;
   if (config && !listen) problems.push(`server.addr: "${config.server.addr}" is not host:port`);
+  if (config?.storage.event_store === 'kurrentdb')
+    // The adapter exists (libs/event-store/src/kurrentdb) and the CLI uses it; the gateway's
+    // audit endpoints and head-hash log still read the SQLite file, so it does not start on it.
+    problems.push(
+      'storage.event_store (NEKZUS_EVENT_STORE): the gateway does not run on "kurrentdb" yet; its KurrentDB adapter is used by "nekzus events import --kurrentdb" and "nekzus audit verify --kurrentdb" (see docs/decisions/0008)',
+    );
   if (problems.length > 0 || !config || !listen) throw new SettingsError(problems.join('\n'));
+  const dataDir = resolve(config.storage.data_dir);
   return {
     host: listen.host,
     port: listen.port,
     addr: config.server.addr,
-    dataDir: resolve(config.storage.data_dir),
+    dataDir,
+    storage: {
+      eventStore: config.storage.event_store,
+      eventsPath: resolve(dataDir, config.storage.events_path || 'events.db'),
+      readModelsPath: resolve(dataDir, config.storage.read_models_path || 'read-models.db'),
+      kurrentdbUrl: config.storage.kurrentdb.connection_string || undefined,
+    },
     configPath: configPath ? resolve(configPath) : undefined,
     logLevel: level as GatewaySettings['logLevel'],
     bodyLimit: 1024 * 1024,

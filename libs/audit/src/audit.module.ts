@@ -15,6 +15,8 @@ import { AUDIT_CLOCK, AuditController } from './interface/audit.controller';
 export interface AuditModuleOptions {
   /** The gateway's data dir; its `events.db` is read directly (hashes, the position at a time). */
   dataDir: string;
+  /** The events file when it is not `events.db` in the data dir (storage.events_path). */
+  eventsFile?: string;
   /** The schema registry, so that events of older schema versions are upcast as the store does. */
   upcasting?: Upcasting;
   clock?: () => number;
@@ -56,7 +58,7 @@ class LazyEventLog implements HistorySource, OnModuleDestroy {
 @Module({})
 export class AuditModule {
   static register(options: AuditModuleOptions): DynamicModule {
-    const eventsFile = join(options.dataDir, 'events.db');
+    const eventsFile = options.eventsFile ?? join(options.dataDir, 'events.db');
     const history = new LazyEventLog(eventsFile, options.upcasting);
     const verifier: ChainVerifier = {
       // Yields to the event loop between blocks of rows: the proxy keeps serving meanwhile.

@@ -27,3 +27,8 @@ export {
 export { headHashLine, readHeadHash, type HeadHash } from './infrastructure/head-hash';
 export { auditEventView, type AuditEventView } from './interface/audit-query.parser';
 export { AuditModule, type AuditModuleOptions } from './audit.module';
+export {
+  verifyStreamChains,
+  type StreamChainSource,
+  type StreamChainsStatus,
+} from './infrastructure/stream-chains';

@@ -178,7 +178,10 @@ describe('loadEffectiveConfig', () => {
 
     expect(result.errors).toEqual([]);
     expect(result.config?.server).toMatchObject({ addr: ':1111', base_url: 'http://env' });
-    expect(result.config?.storage).toEqual({ data_dir: '/flag', database_path: './data/nexus.db' });
+    expect(result.config?.storage).toMatchObject({
+      data_dir: '/flag',
+      database_path: './data/nexus.db',
+    });
   });
 
   it('keeps the file position of file values in later errors', () => {

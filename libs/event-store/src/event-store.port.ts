@@ -1,3 +1,5 @@
+import type { EventStoreCapabilities } from './capabilities';
+
 /**
  * The event store port. Semantics follow KurrentDB (EventStoreDB) so that its adapter is a
  * thin mapping: stream revisions start at 0, the global log orders every event by a strictly
@@ -89,6 +91,8 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
 }
 
 export interface EventStore {
+  /** What this adapter guarantees beyond the common contract (hash chain, id uniqueness). */
+  readonly capabilities: EventStoreCapabilities;
   append(
     stream: string,
     events: readonly NewEvent[],

@@ -6,3 +6,15 @@ export { verifyChain, type ChainReport } from './sqlite/verify-chain';
 export { GENESIS_HASH, type Synchronous } from './sqlite/sqlite-schema';
 export * from './stream-command';
 export * from './uuid';
+export * from './capabilities';
+export { validateNewEvent } from './validate-event';
+export {
+  KurrentDbEventStore,
+  type KurrentDbEventStoreOptions,
+} from './kurrentdb/kurrentdb-event-store';
+export {
+  linkEvents as linkStreamEvents,
+  streamLinkHash,
+  verifyStreamChain,
+  type StreamChainReport,
+} from './kurrentdb/stream-chain';

@@ -2,12 +2,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import {
-  DuplicateEventId,
-  EventSchemaViolation,
-  EventStoreClosed,
-  WrongExpectedVersion,
-} from '../errors';
+import { SQLITE_CAPABILITIES, type EventStoreCapabilities } from '../capabilities';
+import { DuplicateEventId, EventStoreClosed, WrongExpectedVersion } from '../errors';
 import type {
   AppendOptions,
   AppendResult,
@@ -22,6 +18,7 @@ import type {
   Subscription,
 } from '../event-store.port';
 import type { SchemaRegistry } from '../schema-registry';
+import { validateNewEvent } from '../validate-event';
 import { HeadWatcher } from './head-watcher';
 import { StoredEvent } from './stored-event';
 import { applyPragmas, ensureSchema, type Synchronous } from './sqlite-schema';
@@ -58,6 +55,7 @@ interface Writer {
 }
 
 export class SqliteEventStore implements EventStore {
+  readonly capabilities: EventStoreCapabilities = SQLITE_CAPABILITIES;
   private readonly db: Database.Database;
   private readonly schemas: SchemaRegistry;
   private readonly pageSize: number;
@@ -196,12 +194,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private prepare(event: NewEvent): AppendRequest['events'][number] {
-    const version = event.schemaVersion ?? this.schemas.latestVersion(event.type) ?? 1;
-    this.schemas.validate(event.type, version, event.data, event.metadata);
-    if (typeof event.id !== 'string' || !UUID.test(event.id))
-      throw new EventSchemaViolation(event.type, version, [
-        `id: "${String(event.id)}" is not a UUID`,
-      ]);
+    const version = validateNewEvent(this.schemas, event);
     return {
       id: event.id.toLowerCase(),
       type: event.type,
@@ -284,8 +277,6 @@ export class SqliteEventStore implements EventStore {
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class SqliteSubscription implements Subscription {
   private closed = false;
