@@ -1,7 +1,9 @@
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROXY_DEFAULTS } from '../apps/gateway/src/data-plane';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startHarness, type Harness } from './support/gateway-harness';
 
 /**
@@ -121,9 +123,10 @@ describe('proxy: HTTP behaviour', () => {
     resetUrl = await listen(resetServer);
     slowUrl = await listen(slowServer);
 
-    PROXY_DEFAULTS.firstByteTimeoutMs = 300;
-    PROXY_DEFAULTS.maxRequestBodyBytes = 1024;
-    h = await startHarness();
+    const dir = mkdtempSync(join(tmpdir(), 'nekzus-proxy-'));
+    const config = join(dir, 'nekzus.yaml');
+    writeFileSync(config, 'proxy:\n  response_timeout: 300ms\n  max_request_body_bytes: 1024\n');
+    h = await startHarness(join(dir, 'data'), { config });
     const route = (body: object) => h.call('POST', '/api/v1/routes', body);
     await route({ routeId: 'keep', appId: 'keep', pathBase: '/apps/keep/', to: echo });
     await route({

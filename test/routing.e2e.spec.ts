@@ -316,7 +316,7 @@ describe('apps and routes over REST', () => {
         ['GET', '/api/v1/federation/catalog'],
         ['GET', '/api/nothing'],
         ['POST', '/api/v1/apps/grafana/favicon'],
-        ['GET', '/metrics-nope'],
+        ['GET', '/metrics/nope'],
       ] as const) {
         const r = await h.call(method, path);
         expect(r.status).toBe(404);

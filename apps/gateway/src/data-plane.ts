@@ -8,7 +8,15 @@ import {
   type TokenClaims,
 } from '#libs/access';
 import type { LiveConfig } from '#libs/config';
-import { errorBody, requestIdOf, sendError, sendJson, statusOf, type Principal } from '#libs/http';
+import {
+  errorBody,
+  RateLimiter,
+  requestIdOf,
+  sendError,
+  sendJson,
+  statusOf,
+  type Principal,
+} from '#libs/http';
 import { DomainError } from '#libs/kernel';
 import type { RouteSpec, RouteTable } from '#libs/routing';
 import { upstreamRequestHeaders } from './data-plane/headers';
@@ -33,6 +41,10 @@ interface RouteRuntime {
   /** Present when responses can need rewriting (strip-prefix, or a target with its own path). */
   mapper: PathMapper | undefined;
   traffic: RouteTraffic;
+  /** Per client address, when the route sets `rateLimitPerMinute`. */
+  limiter: RateLimiter | undefined;
+  /** The Host sent upstream when the route does not preserve the client's. */
+  host: string | undefined;
 }
 
 /** Asked before forwarding: whether the app behind the route is probed and failing. */
@@ -164,6 +176,13 @@ export class DataPlane {
         upstream,
         mapper: mapper.active ? mapper : undefined,
         traffic: this.metrics.of(route.routeId),
+        limiter:
+          route.rateLimitPerMinute > 0
+            ? new RateLimiter({
+                route: { perMinute: route.rateLimitPerMinute, burst: route.rateLimitBurst },
+              })
+            : undefined,
+        host: route.preserveHost ? undefined : upstream.host,
       };
       this.runtimes.set(route, runtime);
     }
@@ -185,6 +204,31 @@ export class DataPlane {
       'forbidden',
       `route "${route.routeId}" needs the scopes ${required.join(', ')}`,
     );
+  }
+
+  /**
+   * The route's own body limit, else `proxy.max_request_body_bytes` (read live), else the
+   * data plane's default; 0 means "not set" at each level.
+   */
+  private bodyLimitOf(route: RouteSpec): number {
+    if (route.maxBodyBytes > 0) return route.maxBodyBytes;
+    const configured = this.config.current.proxy.max_request_body_bytes;
+    return configured > 0 ? configured : this.limits.maxRequestBodyBytes;
+  }
+
+  /** A route's rate limit per client address: 429 with Retry-After past it. */
+  private admitRate(req: IncomingMessage, res: ServerResponse, limiter: RateLimiter): boolean {
+    const decision = limiter.take('route', this.authenticator.clientAddress(req));
+    if (decision.allowed) return true;
+    res.setHeader('retry-after', String(decision.retryAfterSeconds));
+    sendJson(
+      res,
+      429,
+      errorBody('RATE_LIMITED', 'too many requests to this route; try again later', {
+        requestId: requestIdOf(req),
+      }),
+    );
+    return false;
   }
 
   private refuse(res: ServerResponse, error: unknown, req: IncomingMessage): void {
@@ -213,6 +257,7 @@ export class DataPlane {
     }
     const runtime = this.runtimeOf(route);
     const { upstream, mapper, traffic } = runtime;
+    if (runtime.limiter && !this.admitRate(req, res, runtime.limiter)) return;
     traffic.requests++;
     const requestId = requestIdOf(req);
     // On its own host the app sees the path as requested: nothing to strip or rewrite.
@@ -234,9 +279,10 @@ export class DataPlane {
       htmlBase: rewriteHtml ? path.slice(0, path.lastIndexOf('/') + 1) : undefined,
     };
     const handler = new ForwardHandler(req, res, ctx);
+    const bodyLimit = this.bodyLimitOf(route);
     const length = req.headers['content-length'];
-    if (length !== undefined && Number(length) > this.limits.maxRequestBodyBytes) {
-      handler.fail(new BodyTooLarge(this.limits.maxRequestBodyBytes));
+    if (length !== undefined && Number(length) > bodyLimit) {
+      handler.fail(new BodyTooLarge(bodyLimit));
       return;
     }
     const hasBody =
@@ -256,8 +302,9 @@ export class DataPlane {
             principal,
             identityEncoding: rewriteHtml,
             upgrade: false,
+            ...(runtime.host !== undefined ? { host: runtime.host } : {}),
           }),
-          body: hasBody ? limitedBody(req, this.limits.maxRequestBodyBytes, traffic) : null,
+          body: hasBody ? limitedBody(req, bodyLimit, traffic) : null,
         },
         handler,
       );
@@ -324,7 +371,17 @@ export class DataPlane {
       });
       return;
     }
-    const { upstream, traffic } = this.runtimeOf(route);
+    const runtime = this.runtimeOf(route);
+    const { upstream, traffic } = runtime;
+    if (runtime.limiter) {
+      const decision = runtime.limiter.take('route', this.authenticator.clientAddress(req));
+      if (!decision.allowed) {
+        refuseUpgrade(socket, 429, 'too many requests to this route', 'RATE_LIMITED', {
+          requestId,
+        });
+        return;
+      }
+    }
     traffic.requests++;
     const slashed = !viaHost && path.length === route.pathBase.length - 1 ? route.pathBase : path;
     const device =
@@ -344,6 +401,7 @@ export class DataPlane {
         principal,
         identityEncoding: false,
         upgrade: true,
+        ...(runtime.host !== undefined ? { host: runtime.host } : {}),
       }),
       timeoutMs: this.limits.upgradeTimeoutMs,
       traffic,

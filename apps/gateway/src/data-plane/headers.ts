@@ -45,6 +45,8 @@ export interface ForwardInfo {
   identityEncoding: boolean;
   /** Keep `Connection: upgrade` and `Upgrade` (WebSocket tunnels). */
   upgrade: boolean;
+  /** Send this Host instead of the client's (a route with `preserveHost: false`). */
+  host?: string;
 }
 
 /** The names a `Connection` header lists: hop-by-hop for this message only. */
@@ -89,6 +91,12 @@ export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardInfo):
       continue;
     }
     switch (lower) {
+      case 'host':
+        if (info.host !== undefined) {
+          out.push(name, info.host);
+          continue;
+        }
+        break;
       case 'authorization':
         if (usedBearer) continue;
         break;

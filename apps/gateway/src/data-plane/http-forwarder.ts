@@ -192,7 +192,9 @@ export function failureOf(error: unknown, clientGone = false): Failure {
   }
   if (clientGone || error instanceof ClientClosed)
     return { kind: 'client_closed', status: 499, code: 'CLIENT_CLOSED', message: 'client closed' };
-  const code = (error as { code?: unknown } | undefined)?.code;
+  const code =
+    (error as { code?: unknown } | undefined)?.code ??
+    (cause as { code?: unknown } | undefined)?.code;
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'UND_ERR_HEADERS_TIMEOUT':
@@ -216,7 +218,8 @@ export function failureOf(error: unknown, clientGone = false): Failure {
     case 'EAI_AGAIN':
       return bad("the upstream's host name does not resolve");
     default:
-      if (typeof code === 'string' && /CERT|SELF_SIGNED|TLS|SSL/i.test(code))
+      // UNABLE_TO_VERIFY_LEAF_SIGNATURE, DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID…
+      if (typeof code === 'string' && /CERT|SELF_SIGNED|TLS|SSL|VERIFY|ISSUER/i.test(code))
         return bad("the upstream's TLS certificate was not accepted");
       return bad('the upstream could not be reached');
   }

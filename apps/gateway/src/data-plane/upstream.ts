@@ -17,10 +17,7 @@ export interface ProxyLimits {
   tunnelRecheckMs: number;
 }
 
-/**
- * Defaults read when a DataPlane is built. There are no config keys for them yet, so tests that
- * need a short timeout or a body limit change these before starting the gateway.
- */
+/** Defaults of a DataPlane built without limits; the gateway passes the `proxy.*` config. */
 export const PROXY_DEFAULTS: ProxyLimits = {
   connectTimeoutMs: 10_000,
   firstByteTimeoutMs: 60_000,
@@ -45,12 +42,6 @@ export interface Upstream {
   verifyTls: boolean;
   agent: Agent;
 }
-
-/**
- * Not in RouteSpec yet: routing will add `tlsSkipVerify` (Nekzus-style `tls_skip_verify` in
- * the config). Until then every upstream certificate is verified.
- */
-type RouteWithTlsOption = RouteSpec & { tlsSkipVerify?: boolean };
 
 /**
  * One undici Agent per certificate policy, each keeping a keep-alive pool per origin. Targets
@@ -78,7 +69,7 @@ export class Upstreams {
     if (!upstream) {
       const target = new URL(route.to);
       const tls = target.protocol === 'https:';
-      const verifyTls = (route as RouteWithTlsOption).tlsSkipVerify !== true;
+      const verifyTls = !route.tlsSkipVerify;
       upstream = {
         origin: target.origin,
         tls,

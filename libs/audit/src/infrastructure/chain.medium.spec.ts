@@ -14,6 +14,8 @@ function routeAdded(i: number) {
   return {
     id: randomUUID(),
     type: 'RouteAdded',
+    // A route as v1 recorded it (v2 added the proxy options).
+    schemaVersion: 1,
     data: {
       route: {
         routeId: `r${i}`,

@@ -37,6 +37,11 @@ export function routeFromConfig(r: RouteConfig): RouteSpec {
       healthCheckInterval: r.health_check_interval ?? '',
       expectedStatusCodes: r.expected_status_codes ?? [],
       skipHealthCheck: r.skip_health_check ?? false,
+      tlsSkipVerify: r.tls_skip_verify ?? false,
+      preserveHost: r.preserve_host ?? true,
+      maxBodyBytes: r.max_body_bytes ?? 0,
+      rateLimitPerMinute: r.rate_limit_per_minute ?? 0,
+      rateLimitBurst: r.rate_limit_burst ?? 0,
     }),
   );
 }

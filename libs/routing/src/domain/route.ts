@@ -26,6 +26,16 @@ export interface RouteSpec {
   healthCheckInterval: string;
   expectedStatusCodes: number[];
   skipHealthCheck: boolean;
+  /** Accept any upstream certificate (self-signed LAN devices); verified by default. */
+  tlsSkipVerify: boolean;
+  /** Send the client's Host (default) or, when false, the target URL's host. */
+  preserveHost: boolean;
+  /** Request bodies above this many bytes answer 413; 0 means `proxy.max_request_body_bytes`. */
+  maxBodyBytes: number;
+  /** Requests per minute and client address through this route; 0 means no limit. */
+  rateLimitPerMinute: number;
+  /** How many requests a client may make at once before the per-minute rate applies. */
+  rateLimitBurst: number;
 }
 
 export type RouteField = keyof RouteSpec;
@@ -51,6 +61,11 @@ export const ROUTE_FIELDS: readonly RouteField[] = [
   'healthCheckInterval',
   'expectedStatusCodes',
   'skipHealthCheck',
+  'tlsSkipVerify',
+  'preserveHost',
+  'maxBodyBytes',
+  'rateLimitPerMinute',
+  'rateLimitBurst',
 ];
 
 /** What a caller must give; everything else has a default. */
@@ -75,7 +90,33 @@ export const ROUTE_DEFAULTS: Omit<RouteSpec, 'routeId' | 'appId' | 'pathBase' | 
   healthCheckInterval: '',
   expectedStatusCodes: [],
   skipHealthCheck: false,
+  tlsSkipVerify: false,
+  preserveHost: true,
+  maxBodyBytes: 0,
+  rateLimitPerMinute: 0,
+  rateLimitBurst: 0,
 };
+
+/** Routes recorded before a field existed read with its default (event upcasting). */
+export const FIELDS_ADDED_IN_V2 = {
+  tlsSkipVerify: false,
+  preserveHost: true,
+  maxBodyBytes: 0,
+  rateLimitPerMinute: 0,
+  rateLimitBurst: 0,
+} as const satisfies Partial<RouteSpec>;
+
+/** A route of a v1 event with the fields v2 added, at their defaults. */
+export function upcastRouteV1(route: Record<string, unknown>): Record<string, unknown> {
+  return { ...route, ...FIELDS_ADDED_IN_V2, ...pickDefined(route) };
+}
+
+function pickDefined(route: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(FIELDS_ADDED_IN_V2))
+    if (route[key] !== undefined) out[key] = route[key];
+  return out;
+}
 
 export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const ID_RULE =
@@ -175,6 +216,17 @@ export function validateRoute(route: RouteSpec): ErrorDetail[] {
     if (!Number.isInteger(code) || code < 100 || code > 599)
       bad(`expectedStatusCodes.${i}`, 'must be an HTTP status code between 100 and 599');
   });
+  if (
+    !Number.isInteger(route.maxBodyBytes) ||
+    route.maxBodyBytes < 0 ||
+    route.maxBodyBytes > 2 ** 40
+  )
+    bad('maxBodyBytes', 'must be a whole number of bytes between 0 (the gateway default) and 2^40');
+  for (const field of ['rateLimitPerMinute', 'rateLimitBurst'] as const)
+    if (!Number.isInteger(route[field]) || route[field] < 0 || route[field] > 1_000_000)
+      bad(field, 'must be a whole number between 0 (no limit) and 1000000');
+  if (route.rateLimitPerMinute > 0 && route.rateLimitBurst === 0)
+    bad('rateLimitBurst', 'must be at least 1 when rateLimitPerMinute is set');
   return problems;
 }
 
@@ -198,3 +250,23 @@ export function changedFields<T, K extends keyof T>(
 export function changedRouteFields(before: RouteSpec, after: RouteSpec): RouteField[] {
   return changedFields(before, after, ROUTE_FIELDS);
 }
+
+/** One step of event upcasting: data of `fromVersion` lifted to the next version. */
+export interface EventUpcaster {
+  type: string;
+  fromVersion: number;
+  upcast: (data: unknown) => unknown;
+}
+
+const withUpcastRoute = (data: unknown): unknown => {
+  const d = data as { route: Record<string, unknown> };
+  return { ...d, route: upcastRouteV1(d.route) };
+};
+
+/** Route events of v1 read as v2: the fields v2 added, at their defaults. */
+export const ROUTING_UPCASTERS: readonly EventUpcaster[] = [
+  { type: 'RouteAdded', fromVersion: 1, upcast: withUpcastRoute },
+  { type: 'RouteChanged', fromVersion: 1, upcast: withUpcastRoute },
+  // The approved route's fields are optional in both versions; v1 data is valid v2 data.
+  { type: 'ProposalApproved', fromVersion: 1, upcast: (data) => data },
+];

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { AppSpec, RouteSpec } from '../domain';
+import { withDefaults, type AppSpec, type RouteSpec } from '../domain';
 import type { AppRecord, RouteRecord, RoutingReadPort } from '../application/routing-read.port';
 
 interface RawRow {
@@ -50,7 +50,8 @@ function toApp(r: RawRow): AppRecord {
 
 function toRoute(r: RawRow): RouteRecord {
   return {
-    route: JSON.parse(r.spec) as RouteSpec,
+    // Rows written before a field existed show it at its default.
+    route: withDefaults(JSON.parse(r.spec) as RouteSpec),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };

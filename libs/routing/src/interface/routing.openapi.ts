@@ -33,6 +33,23 @@ export const ROUTE_VIEW_SCHEMA: SchemaObject = {
     healthCheckInterval: { type: 'string', description: 'A duration, e.g. `30s`.' },
     expectedStatusCodes: { type: 'array', items: { type: 'integer' } },
     skipHealthCheck: { type: 'boolean' },
+    tlsSkipVerify: {
+      type: 'boolean',
+      description: "(Not in Nekzus's API) Accept the upstream's certificate unchecked.",
+    },
+    preserveHost: {
+      type: 'boolean',
+      description: "(Not in Nekzus's API) Send the client's Host (true) or the target's (false).",
+    },
+    maxBodyBytes: {
+      type: 'integer',
+      description: '(Not in Nekzus) Request bodies above this answer 413; 0: the gateway default.',
+    },
+    rateLimitPerMinute: {
+      type: 'integer',
+      description: '(Not in Nekzus) Requests per minute and client address; 0: no limit.',
+    },
+    rateLimitBurst: { type: 'integer', description: '(Not in Nekzus) Requests at once.' },
     status: { type: 'string', enum: ['ACTIVE', 'UNHEALTHY', 'UNKNOWN'] },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },

@@ -23,6 +23,11 @@ const routeFields = {
   healthCheckInterval: { type: 'string', maxLength: 32 },
   expectedStatusCodes: { type: 'array', items: { type: 'integer' }, maxItems: 32 },
   skipHealthCheck: { type: 'boolean' },
+  tlsSkipVerify: { type: 'boolean' },
+  preserveHost: { type: 'boolean' },
+  maxBodyBytes: { type: 'integer', minimum: 0 },
+  rateLimitPerMinute: { type: 'integer', minimum: 0 },
+  rateLimitBurst: { type: 'integer', minimum: 0 },
   /** Not route fields: the app the route names is registered with these when it does not exist yet. */
   icon: { type: 'string', maxLength: 2048 },
   appName: { type: 'string', minLength: 1, maxLength: 128 },
