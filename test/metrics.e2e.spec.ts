@@ -93,6 +93,26 @@ describe('/metrics', () => {
     expect(bytesOut(after) - bytesOut(before)).toBe(4);
   });
 
+  it('times appends to the event store, stored and refused apart', async () => {
+    const ok = 'nekzus_event_store_append_duration_seconds_count{outcome="ok"}';
+    const before = await scrape(h);
+    const route = {
+      routeId: 'timed',
+      appId: 'timed',
+      pathBase: '/apps/timed/',
+      to: 'http://127.0.0.1:9',
+    };
+    expect((await h.call('POST', '/api/v1/routes', route)).status).toBe(201);
+    const after = await scrape(h);
+    expect(sample(after, ok)! - (sample(before, ok) ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(after, 'nekzus_event_store_append_duration_seconds_bucket{le="+Inf",outcome="ok"}'),
+    ).toBe(sample(after, ok));
+    expect(
+      sample(after, 'nekzus_event_store_append_duration_seconds_sum{outcome="ok"}'),
+    ).toBeGreaterThan(0);
+  });
+
   it('counts control-plane requests by route pattern, not raw path', async () => {
     const series =
       'nekzus_http_requests_total{method="GET",path="/api/v1/apps/:appId",status="404"}';

@@ -74,7 +74,11 @@ export class StaticUi {
   private readonly assets = new Map<string, Asset>();
   private readonly index: Asset;
 
-  constructor(readonly root: string) {
+  constructor(
+    readonly root: string,
+    /** Paths other parts of the gateway own besides the fixed ones (`metrics.path`). */
+    private readonly alsoReserved: () => readonly string[] = () => [],
+  ) {
     for (const file of listFiles(root)) {
       const key = '/' + relative(root, file).split(sep).join('/');
       const ext = extname(file).toLowerCase();
@@ -96,7 +100,7 @@ export class StaticUi {
   handles(req: IncomingMessage): boolean {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const path = pathOf(req.url);
-    if (path === undefined || isReserved(path)) return false;
+    if (path === undefined || isReserved(path, this.alsoReserved())) return false;
     if (this.assets.has(path)) return true;
     // The SPA fallback: an extension-less path is one of the portal's own routes. A missing
     // file (`/x.js`) or a path that tries to climb out goes on to a real 404.
@@ -132,8 +136,8 @@ export class StaticUi {
   }
 }
 
-export function isReserved(path: string): boolean {
-  return RESERVED_PREFIXES.some(
+export function isReserved(path: string, also: readonly string[] = []): boolean {
+  return [...RESERVED_PREFIXES, ...also].some(
     (prefix) => path === prefix || path.startsWith(prefix + '/') || path.startsWith(prefix + '.'),
   );
 }
@@ -172,6 +176,9 @@ export function findUiDir(from = __dirname): string | undefined {
   }
 }
 
-export function openStaticUi(dir = findUiDir()): StaticUi | undefined {
-  return dir === undefined ? undefined : new StaticUi(dir);
+export function openStaticUi(
+  alsoReserved: () => readonly string[] = () => [],
+  dir = findUiDir(),
+): StaticUi | undefined {
+  return dir === undefined ? undefined : new StaticUi(dir, alsoReserved);
 }

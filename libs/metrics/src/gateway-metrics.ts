@@ -65,6 +65,7 @@ export class GatewayMetrics {
   private readonly probes: Counter<'app_id' | 'result'>;
   private readonly probeDuration: Histogram<'app_id'>;
   private readonly appended: Counter<'type'>;
+  private readonly appendDuration: Histogram<'outcome'>;
   private readonly signIns: Counter<'outcome'>;
   private readonly pairings: Counter;
   private readonly refreshes: Counter;
@@ -108,6 +109,13 @@ export class GatewayMetrics {
       name: `${PREFIX}events_appended_total`,
       help: 'Events appended to the event store since start, by type.',
       labelNames: ['type'],
+      registers,
+    });
+    this.appendDuration = new Histogram({
+      name: `${PREFIX}event_store_append_duration_seconds`,
+      help: 'Time from an append call to its durable commit (or refusal), by outcome (ok or refused).',
+      labelNames: ['outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
     this.signIns = new Counter({
@@ -371,6 +379,11 @@ export class GatewayMetrics {
     };
     res.once('finish', finish);
     res.once('close', finish);
+  }
+
+  /** One append to the event store: how long it took and whether it was stored. */
+  observeAppend(seconds: number, outcome: 'ok' | 'refused'): void {
+    this.appendDuration.observe({ outcome }, seconds);
   }
 
   observeProbe(appId: string, ok: boolean, latencyMs: number): void {

@@ -65,6 +65,7 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<SqliteSubscription>();
   private writer: Writer | undefined;
   private closed = false;
+  private appendObserver: ((seconds: number, outcome: 'ok' | 'refused') => void) | undefined;
 
   private constructor(
     private readonly options: SqliteEventStoreOptions,
@@ -91,7 +92,33 @@ export class SqliteEventStore implements EventStore {
     return new SqliteEventStore(options, db);
   }
 
+  /**
+   * Told how long each append took, from the call to the durable commit (validation, the
+   * writer's queue and the group commit included), and whether it was stored or refused.
+   */
+  observeAppends(observer: (seconds: number, outcome: 'ok' | 'refused') => void): void {
+    this.appendObserver = observer;
+  }
+
   async append(
+    stream: string,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    const observer = this.appendObserver;
+    if (!observer) return this.appendNow(stream, events, options);
+    const started = performance.now();
+    try {
+      const result = await this.appendNow(stream, events, options);
+      observer((performance.now() - started) / 1000, 'ok');
+      return result;
+    } catch (error) {
+      observer((performance.now() - started) / 1000, 'refused');
+      throw error;
+    }
+  }
+
+  private async appendNow(
     stream: string,
     events: readonly NewEvent[],
     options: AppendOptions,
