@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommands } from './audit.command';
 import { registerConfigCommands } from './config.command';
 import { registerEventCommands } from './events.command';
+import { registerGraphqlCommands } from './graphql.command';
 import { registerOpenApiCommand } from './openapi.command';
 import { CliError } from './output';
 import { registerPairCommand } from './pair.command';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerPairCommand(program);
   registerOpenApiCommand(program);
+  registerGraphqlCommands(program);
   return program;
 }
 

@@ -11,6 +11,7 @@ export {
 } from './application/pairing.service';
 export { qrTerminal, qrText, qrPng } from './infrastructure/qr-image';
 export { PairingModule } from './pairing.module';
+export { DevicesService, type DeviceView } from './application/devices.service';
 export {
   DevicePresenceStore,
   devicePresenceContribution,

@@ -1,14 +1,15 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
-import { PUBLIC_ENDPOINT, REQUIRED_SCOPE, setPrincipal } from '#libs/http';
+import { PUBLIC_ENDPOINT, REQUIRED_SCOPE, setPrincipal, type Principal } from '#libs/http';
 import { authorize, Authenticator } from '../application/authenticator';
 
 /**
  * The one access policy of the control plane, registered globally: every handler needs an
  * administrator, or a device token / API key carrying the handler's `@RequireScope`,
  * unless it is `@Public()`. The principal it finds is kept on the request for the rate
- * limiter and for the actor of the events the request causes.
+ * limiter and for the actor of the events the request causes. REST handlers and GraphQL
+ * resolvers (over HTTP and over the WebSocket) go through this one check.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -18,14 +19,22 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
-    const req = context.switchToHttp().getRequest<IncomingMessage>();
+    const type = context.getType<string>();
+    if (type !== 'http' && type !== 'graphql') return true;
+    // A GraphQL resolver's third argument is the operation's context: the HTTP request, and
+    // for a WebSocket operation the principal its connection authenticated as at init.
+    const graphql =
+      type === 'graphql'
+        ? context.getArgByIndex<{ req: IncomingMessage; principal?: Principal }>(2)
+        : undefined;
+    const req = graphql ? graphql.req : context.switchToHttp().getRequest<IncomingMessage>();
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ENDPOINT, targets)) {
-      setPrincipal(req, { kind: 'anonymous' }, this.authenticator.clientAddress(req));
+      if (!graphql?.principal)
+        setPrincipal(req, { kind: 'anonymous' }, this.authenticator.clientAddress(req));
       return true;
     }
-    const principal = await this.authenticator.authenticate(req);
+    const principal = graphql?.principal ?? (await this.authenticator.authenticate(req));
     setPrincipal(req, principal, this.authenticator.clientAddress(req));
     authorize(principal, this.reflector.getAllAndOverride<string>(REQUIRED_SCOPE, targets));
     return true;
