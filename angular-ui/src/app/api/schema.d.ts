@@ -887,6 +887,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/toolbox/deploy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deploy a catalogue service (runs in the background; 202)
+         * @description **Access:** administrators only (session, sign-in token, a token or key with `access:admin`, or a caller trusted by `auth.local_network_trust`).
+         */
+        post: operations["ToolboxController_deploy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/toolbox/deployments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List deployments
+         * @description **Access:** administrators only (session, sign-in token, a token or key with `access:admin`, or a caller trusted by `auth.local_network_trust`).
+         */
+        get: operations["ToolboxController_deployments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/toolbox/deployments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One deployment, with its progress while it runs
+         * @description **Access:** administrators only (session, sign-in token, a token or key with `access:admin`, or a caller trusted by `auth.local_network_trust`).
+         */
+        get: operations["ToolboxController_deployment"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a deployment; its volumes are kept unless removeVolumes=true
+         * @description **Access:** administrators only (session, sign-in token, a token or key with `access:admin`, or a caller trusted by `auth.local_network_trust`).
+         */
+        delete: operations["ToolboxController_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/toolbox/deployments/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a stopped deployment, or deploy a pending or failed one
+         * @description **Access:** administrators only (session, sign-in token, a token or key with `access:admin`, or a caller trusted by `auth.local_network_trust`).
+         */
+        post: operations["ToolboxController_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/toolbox/deployments/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a deployment's containers
+         * @description **Access:** administrators only (session, sign-in token, a token or key with `access:admin`, or a caller trusted by `auth.local_network_trust`).
+         */
+        post: operations["ToolboxController_stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/toolbox/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the catalogue; templates that do not parse are under "broken"
+         * @description **Access:** administrators only (session, sign-in token, a token or key with `access:admin`, or a caller trusted by `auth.local_network_trust`).
+         */
+        get: operations["ToolboxController_services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/toolbox/services/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One catalogue service with its variables
+         * @description **Access:** administrators only (session, sign-in token, a token or key with `access:admin`, or a caller trusted by `auth.local_network_trust`).
+         */
+        get: operations["ToolboxController_service"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/activity": {
         parameters: {
             query?: never;
@@ -1247,6 +1391,14 @@ export interface components {
                 newerEvents?: number;
             };
         };
+        /** ChangeWebhookSubscription */
+        ChangeWebhookSubscription: {
+            url?: string;
+            eventTypes?: string[];
+            description?: string;
+            allowPrivateTarget?: boolean;
+            status?: string;
+        };
         /** CreateApiKey */
         CreateApiKey: {
             name: string;
@@ -1286,8 +1438,20 @@ export interface components {
             healthCheckInterval?: string;
             expectedStatusCodes?: number[];
             skipHealthCheck?: boolean;
+            tlsSkipVerify?: boolean;
+            preserveHost?: boolean;
+            maxBodyBytes?: number;
+            rateLimitPerMinute?: number;
+            rateLimitBurst?: number;
             icon?: string;
             appName?: string;
+        };
+        /** CreateWebhookSubscription */
+        CreateWebhookSubscription: {
+            url: string;
+            eventTypes: string[];
+            description?: string;
+            allowPrivateTarget?: boolean;
         };
         /** Credentials */
         Credentials: {
@@ -1552,6 +1716,11 @@ export interface components {
             healthCheckInterval?: string;
             expectedStatusCodes?: number[];
             skipHealthCheck?: boolean;
+            tlsSkipVerify?: boolean;
+            preserveHost?: boolean;
+            maxBodyBytes?: number;
+            rateLimitPerMinute?: number;
+            rateLimitBurst?: number;
             icon?: string;
             appName?: string;
         };
@@ -1654,6 +1823,11 @@ export interface components {
             healthCheckInterval?: string;
             expectedStatusCodes?: number[];
             skipHealthCheck?: boolean;
+            tlsSkipVerify?: boolean;
+            preserveHost?: boolean;
+            maxBodyBytes?: number;
+            rateLimitPerMinute?: number;
+            rateLimitBurst?: number;
             icon?: string;
             appName?: string;
         };
@@ -1735,6 +1909,16 @@ export interface components {
             healthCheckInterval: string;
             expectedStatusCodes: number[];
             skipHealthCheck: boolean;
+            /** @description (Not in Nekzus's API) Accept the upstream's certificate unchecked. */
+            tlsSkipVerify: boolean;
+            /** @description (Not in Nekzus's API) Send the client's Host (true) or the target's (false). */
+            preserveHost: boolean;
+            /** @description (Not in Nekzus) Request bodies above this answer 413; 0: the gateway default. */
+            maxBodyBytes: number;
+            /** @description (Not in Nekzus) Requests per minute and client address; 0: no limit. */
+            rateLimitPerMinute: number;
+            /** @description (Not in Nekzus) Requests at once. */
+            rateLimitBurst: number;
             /** @enum {string} */
             status: "ACTIVE" | "UNHEALTHY" | "UNKNOWN";
             /** Format: date-time */
@@ -1867,6 +2051,38 @@ export interface components {
         WebSocketsDisconnected: {
             deviceId: string;
             disconnectedCount: number;
+        };
+        /** WebhookSubscription */
+        WebhookSubscription: {
+            /** @example wh_0123456789abcdef01234567 */
+            id: string;
+            /** @description Where each matching event is POSTed. */
+            url: string;
+            /** @description Event types delivered; `*` for all. */
+            eventTypes: string[];
+            description: string;
+            /** @description A LAN target (needs webhooks.allow_private_targets). */
+            allowPrivateTarget: boolean;
+            /** @enum {string} */
+            status: "active" | "paused";
+            /** @description Why deliveries stopped (after a day failing). */
+            pausedReason?: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Events delivered so far. */
+            delivered: number;
+            /** @description Failed attempts of the event being retried. */
+            failures: number;
+            /** Format: date-time */
+            lastDeliveredAt?: string;
+            lastError?: string;
+            /** Format: date-time */
+            failingSince?: string;
+        };
+        /** WebhookSubscriptionCreated */
+        WebhookSubscriptionCreated: components["schemas"]["WebhookSubscription"] & {
+            /** @description Signs every delivery (X-Nekzus-Signature: sha256=HMAC of "<timestamp>.<body>"); shown only here. */
+            secret: string;
         };
     };
     responses: never;
@@ -4804,6 +5020,390 @@ export interface operations {
             };
         };
     };
+    ToolboxController_deploy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ToolboxController_deployments: {
+        parameters: {
+            query?: {
+                status?: "pending" | "deploying" | "deployed" | "stopped" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PERMISSION_DENIED: the token or key lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ToolboxController_deployment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PERMISSION_DENIED: the token or key lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ToolboxController_remove: {
+        parameters: {
+            query?: {
+                removeVolumes?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ToolboxController_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ToolboxController_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ToolboxController_services: {
+        parameters: {
+            query?: {
+                category?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PERMISSION_DENIED: the token or key lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ToolboxController_service: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PERMISSION_DENIED: the token or key lacks the scope. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     WebhooksController_activity: {
         parameters: {
             query?: never;
@@ -4905,11 +5505,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The subscriptions (`[]` when none). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"][];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -4949,13 +5552,29 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookSubscription"];
+            };
+        };
         responses: {
+            /** @description The subscription and its secret. */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionCreated"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body breaks its schema (every problem in `details`); INVALID_REQUEST_BODY: not a JSON object. VALIDATION_FAILED: a bad URL, an unknown event type, or a private target. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -4999,11 +5618,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The subscription. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5016,6 +5638,15 @@ export interface operations {
             };
             /** @description PERMISSION_DENIED: the token or key lacks the scope. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WEBHOOK_NOT_FOUND: no subscription with this id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5047,6 +5678,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Removed. */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -5064,6 +5696,15 @@ export interface operations {
             };
             /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WEBHOOK_NOT_FOUND: no subscription with this id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5093,13 +5734,29 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeWebhookSubscription"];
+            };
+        };
         responses: {
+            /** @description The subscription. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body breaks its schema (every problem in `details`); INVALID_REQUEST_BODY: not a JSON object. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5112,6 +5769,15 @@ export interface operations {
             };
             /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WEBHOOK_NOT_FOUND: no subscription with this id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -62,6 +62,18 @@ import { BOOLEAN_FIELDS, type RouteForm } from './route-form.model';
           placeholder="200, 204"
         />
       </label>
+      <label
+        >Body limit (bytes, 0 = gateway default)
+        <input name="maxBodyBytes" type="number" min="0" [(ngModel)]="f.maxBodyBytes" />
+      </label>
+      <label
+        >Rate limit per client (requests/minute, 0 = none)
+        <input name="rateLimitPerMinute" type="number" min="0" [(ngModel)]="f.rateLimitPerMinute" />
+      </label>
+      <label
+        >Burst (requests at once)
+        <input name="rateLimitBurst" type="number" min="0" [(ngModel)]="f.rateLimitBurst" />
+      </label>
       <fieldset class="full checks">
         <legend>Options</legend>
         @for (b of booleans; track b[0]) {

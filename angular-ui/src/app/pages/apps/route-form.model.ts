@@ -27,6 +27,13 @@ export interface RouteForm {
   healthCheckInterval: string;
   expectedStatusCodes: string;
   skipHealthCheck: boolean;
+  tlsSkipVerify: boolean;
+  preserveHost: boolean;
+  /** Bytes; 0 or empty for the gateway's default. */
+  maxBodyBytes: number | null;
+  /** 0 or empty for no limit. */
+  rateLimitPerMinute: number | null;
+  rateLimitBurst: number | null;
 }
 
 export const BOOLEAN_FIELDS = [
@@ -38,6 +45,8 @@ export const BOOLEAN_FIELDS = [
   ['rewriteHTML', 'Rewrite HTML'],
   ['persistCookies', 'Persist cookies'],
   ['skipHealthCheck', 'Skip health check'],
+  ['tlsSkipVerify', 'Accept any upstream certificate (self-signed)'],
+  ['preserveHost', "Send the client's Host header"],
 ] as const satisfies readonly (readonly [keyof RouteForm, string])[];
 
 export function emptyRouteForm(): RouteForm {
@@ -64,6 +73,11 @@ export function emptyRouteForm(): RouteForm {
     healthCheckInterval: '',
     expectedStatusCodes: '',
     skipHealthCheck: false,
+    tlsSkipVerify: false,
+    preserveHost: true,
+    maxBodyBytes: 0,
+    rateLimitPerMinute: 0,
+    rateLimitBurst: 0,
   };
 }
 
@@ -91,7 +105,19 @@ export function routeFormOf(r: Route): RouteForm {
     healthCheckInterval: r.healthCheckInterval,
     expectedStatusCodes: r.expectedStatusCodes.join(', '),
     skipHealthCheck: r.skipHealthCheck,
+    tlsSkipVerify: r.tlsSkipVerify,
+    preserveHost: r.preserveHost,
+    maxBodyBytes: r.maxBodyBytes,
+    rateLimitPerMinute: r.rateLimitPerMinute,
+    rateLimitBurst: r.rateLimitBurst,
   };
+}
+
+/** A whole number of at least 0 from a number input (empty means 0). */
+function count(value: number | null, what: string): number {
+  const n = value ?? 0;
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${what} must be a whole number, 0 or more`);
+  return n;
 }
 
 /** Parses "200, 204" into numbers; throws on anything else so the form can say so. */
@@ -126,6 +152,11 @@ function fieldsOf(form: RouteForm) {
     healthCheckInterval: form.healthCheckInterval.trim(),
     expectedStatusCodes: statusCodes(form.expectedStatusCodes),
     skipHealthCheck: form.skipHealthCheck,
+    tlsSkipVerify: form.tlsSkipVerify,
+    preserveHost: form.preserveHost,
+    maxBodyBytes: count(form.maxBodyBytes, 'The body limit'),
+    rateLimitPerMinute: count(form.rateLimitPerMinute, 'The rate limit'),
+    rateLimitBurst: count(form.rateLimitBurst, 'The burst'),
   } satisfies Schemas['PatchRoute'];
 }
 

@@ -105,13 +105,23 @@ import { appHealth, describeMessage } from './overview.model';
         <section aria-labelledby="activity-title">
           <h2 id="activity-title">Recent activity</h2>
           <ol class="feed" aria-live="polite" aria-label="Live activity">
-            @for (m of live.recent(); track $index) {
+            @for (a of d.activity; track $index) {
               <li>
-                <span class="muted">{{ ago(m.timestamp) }}</span>
-                <span>{{ describe(m) }}</span>
+                <span class="muted">{{ ago(a.timestamp) }}</span>
+                <span [class]="a.iconClass">{{ a.message }}</span>
+                @if (a.details) {
+                  <span class="muted">— {{ a.details }}</span>
+                }
               </li>
             } @empty {
-              <li class="empty">Waiting for activity… changes appear here as they happen.</li>
+              @for (m of live.recent(); track $index) {
+                <li>
+                  <span class="muted">{{ ago(m.timestamp) }}</span>
+                  <span>{{ describe(m) }}</span>
+                </li>
+              } @empty {
+                <li class="empty">Nothing has happened yet; changes appear here as they happen.</li>
+              }
             }
           </ol>
         </section>
@@ -126,12 +136,15 @@ export class OverviewPage {
   protected readonly describe = (m: LiveMessage) => describeMessage(m);
 
   protected readonly data = loader(async () => {
-    const [apps, routes, devices, proposals, health] = await Promise.all([
+    const [apps, routes, devices, proposals, health, activity] = await Promise.all([
       this.api.get('/api/v1/apps'),
       this.api.get('/api/v1/routes'),
       this.api.get('/api/v1/devices'),
       this.api.get('/api/v1/discovery/proposals', { query: { state: 'pending' } }),
       this.api.get('/healthz').catch(() => undefined),
+      // The gateway's activity feed (a projection of the log): it is there before any live
+      // message, and the page reloads it whenever one arrives.
+      this.api.get('/api/v1/activity/recent', { query: { limit: 20 } }).catch(() => undefined),
     ]);
     return {
       apps,
@@ -139,6 +152,8 @@ export class OverviewPage {
       devices: Array.isArray(devices) ? devices : devices.devices,
       pending: proposals.length,
       health,
+      activity:
+        activity === undefined ? [] : Array.isArray(activity) ? activity : activity.activities,
     };
   });
 
