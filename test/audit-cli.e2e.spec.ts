@@ -291,7 +291,7 @@ describe('nekzus audit on a data dir', () => {
       expect(JSON.parse(imported.stdout)).toMatchObject({
         events: summary.events,
         headHash: summary.headHash,
-        rebuilt: ['routing', 'audit'],
+        rebuilt: ['routing', 'audit', 'activity'],
       });
       expect(await dumpReadModels(restored)).toBe(await dumpReadModels(h.dataDir));
     } finally {

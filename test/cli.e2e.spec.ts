@@ -116,6 +116,7 @@ describe('the nekzus CLI on a live data dir', () => {
     expect(status.projections).toEqual([
       expect.objectContaining({ name: 'routing', lag: 0 }),
       expect.objectContaining({ name: 'audit', lag: 0 }),
+      expect.objectContaining({ name: 'activity', lag: 0 }),
     ]);
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { adminAccountDecider, apiKeyDecider } from '#libs/access';
 import { configDecider } from '#libs/config';
 import { subscriptionDecider } from '#libs/webhooks';
+import { deploymentDecider } from '#libs/toolbox';
 import { proposalDecider, type DiscoveredService } from '#libs/discovery';
 import { serviceHealthDecider } from '#libs/health';
 import { deviceDecider, pairingCodeDecider } from '#libs/pairing';
@@ -294,10 +295,42 @@ describe('event schemas', () => {
       { type: 'AdminSignedOut', data: { username: 'admin', sessionId: session } } as never,
       { type: 'GatewayInstanceCreated', data: { nekzusId: 'nkz_abcdefghijklmnop' } } as never,
     );
+    const deploymentId = `deploy_${'b'.repeat(24)}`;
+    run(deploymentDecider, undefined, [
+      {
+        kind: 'Request',
+        request: {
+          deploymentId,
+          serviceId: 'whoami',
+          serviceName: 'My Notes',
+          projectName: 'my-notes',
+          envVars: { NOTES_PORT: '8885' },
+          secretNames: ['DB_PASSWORD'],
+          sealedSecrets: 'v1.AbC-_9',
+          autoStart: true,
+          customPort: 8886,
+        },
+      },
+      { kind: 'Start', deploymentId, services: ['db', 'web'] },
+      { kind: 'Fail', deploymentId, phase: 'images', message: 'pulling x: no such host' },
+      { kind: 'Start', deploymentId, services: ['db', 'web'] },
+      {
+        kind: 'Succeed',
+        deploymentId,
+        containers: [{ service: 'web', containerId: 'a'.repeat(64), name: 'my-notes-web-1' }],
+        networks: ['my-notes_default'],
+        volumes: ['my-notes_data'],
+      },
+      { kind: 'Stop', deploymentId },
+      { kind: 'Resume', deploymentId },
+      { kind: 'Remove', deploymentId, volumesRemoved: false },
+    ]);
 
     expect(new Set(produced.map((e) => e.type))).toEqual(new Set(emittedEventTypes()));
     for (const event of produced)
-      expect(() => schemas.validate(event.type, 1, event.data, metadata)).not.toThrow();
+      expect(() =>
+        schemas.validate(event.type, schemas.latestVersion(event.type)!, event.data, metadata),
+      ).not.toThrow();
   });
 
   it('refuses data the schema does not allow', () => {

@@ -27,9 +27,11 @@ import { PROJECTION_RUNNER, READ_MODEL_DATABASE } from '#libs/projections';
 import { HealthModule, ServiceHealth } from '#libs/health';
 import { GatewayMetrics, MetricsModule } from '#libs/metrics';
 import { WEBHOOK_DIRECTORY, WEBHOOK_SECRETS, WebhooksModule } from '#libs/webhooks';
+import { DEPLOYMENT_DIRECTORY, ToolboxModule } from '#libs/toolbox';
 import { CONSISTENCY, RouteTable, RoutingModule } from '#libs/routing';
 import type { Infrastructure } from './composition';
 import { HealthController } from './health.controller';
+import { GraphqlApiModule } from './graphql/graphql.module';
 import { StatsModule } from './stats/stats.module';
 import { GATEWAY_VERSION } from './version';
 
@@ -44,6 +46,8 @@ export interface Services {
   hub: WsHub;
   health: ServiceHealth;
   metrics: GatewayMetrics;
+  /** ENVIRONMENT is development, dev or test (GraphQL introspection is on). */
+  devMode: boolean;
 }
 
 /** Hands the opened infrastructure to every context module. */
@@ -72,6 +76,7 @@ class InfrastructureModule {
       { provide: ServiceHealth, useValue: services.health },
       { provide: GatewayMetrics, useValue: services.metrics },
       { provide: WEBHOOK_DIRECTORY, useValue: infra.webhooks },
+      { provide: DEPLOYMENT_DIRECTORY, useValue: infra.deployments },
       {
         provide: WEBHOOK_SECRETS,
         useValue: (id: string) => services.tokens.hmac(`webhook-secret:${id}`, 'base64url'),
@@ -94,12 +99,24 @@ export class AppModule {
         DiscoveryModule,
         RoutingModule,
         ConfigModule,
-        AuditModule.register({ dataDir: infra.dataDir, clock: services.clock }),
+        AuditModule.register({
+          dataDir: infra.dataDir,
+          eventsFile: infra.eventsPath,
+          clock: services.clock,
+        }),
         HealthModule,
         ActivityModule,
         StatsModule.register({ startedAt: services.clock(), version: GATEWAY_VERSION }),
         WebhooksModule,
+        ToolboxModule.register({
+          dataDir: infra.dataDir,
+          baseUrl: () => services.pairing.baseUrl,
+        }),
         MetricsModule.register(services.live.current.metrics.path),
+        GraphqlApiModule.register({
+          devMode: services.devMode,
+          config: services.live.current.graphql,
+        }),
       ],
       controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -16,20 +16,21 @@ import {
   PAIRING_EVENT_TYPES,
   PairingCodes,
 } from '#libs/pairing';
-import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
+import {
+  ROUTING_EVENT_TYPES,
+  ROUTING_UPCASTERS,
+  RouteTable,
+  routingReadModel,
+} from '#libs/routing';
 import { auditReadModel } from '#libs/audit';
 import { activityReadModel } from '#libs/activity';
 import { HEALTH_EVENT_TYPES, ServiceHealthProjection } from '#libs/health';
 import { WEBHOOK_EVENT_TYPES, WebhookDirectory } from '#libs/webhooks';
+import { DeploymentDirectory, TOOLBOX_EVENT_TYPES } from '#libs/toolbox';
 
 /** Every context's read models, in one list shared by the gateway and the CLI. */
 export function readModelContributions(): ReadModelContribution[] {
-  return [
-    routingReadModel(),
-    devicePresenceContribution(),
-    auditReadModel(),
-    activityReadModel(),
-  ];
+  return [routingReadModel(), devicePresenceContribution(), auditReadModel(), activityReadModel()];
 }
 
 /** Every event type the code can emit; each must have a schema in event-schemas/ (tested). */
@@ -42,6 +43,7 @@ export function emittedEventTypes(): string[] {
     ...DISCOVERY_EVENT_TYPES,
     ...HEALTH_EVENT_TYPES,
     ...WEBHOOK_EVENT_TYPES,
+    ...TOOLBOX_EVENT_TYPES,
   ].sort();
 }
 
@@ -53,12 +55,18 @@ export function findEventSchemasDir(from = __dirname): string {
   }
 }
 
+/** Every event schema, with the upcasters that read older versions as the newest. */
 export function loadSchemas(): SchemaRegistry {
-  return SchemaRegistry.fromDirectory(findEventSchemasDir());
+  const registry = SchemaRegistry.fromDirectory(findEventSchemasDir());
+  for (const step of ROUTING_UPCASTERS)
+    registry.registerUpcaster(step.type, step.fromVersion, step.upcast);
+  return registry;
 }
 
 export interface Infrastructure {
   dataDir: string;
+  /** The SQLite events file (may be shared with other replicas). */
+  eventsPath: string;
   store: SqliteEventStore;
   readModels: ReadModelDatabase;
   routeTable: RouteTable;
@@ -73,29 +81,38 @@ export interface Infrastructure {
   health: ServiceHealthProjection;
   /** Webhook subscriptions and how far delivery got (in memory). */
   webhooks: WebhookDirectory;
+  /** Toolbox deployments and their state (in memory). */
+  deployments: DeploymentDirectory;
   runner: ProjectionRunner;
   close(): Promise<void>;
 }
 
-export const paths = (dataDir: string) => ({
-  events: join(dataDir, 'events.db'),
-  readModels: join(dataDir, 'read-models.db'),
+/** The files of a data dir; storage.events_path / read_models_path move them elsewhere (replicas). */
+export const paths = (
+  dataDir: string,
+  files: { eventsPath?: string; readModelsPath?: string } = {},
+) => ({
+  events: files.eventsPath ?? join(dataDir, 'events.db'),
+  readModels: files.readModelsPath ?? join(dataDir, 'read-models.db'),
 });
 
 /** Opens the event store and the read models in `dataDir` and wires every projection to the log. */
 export async function openInfrastructure(
   dataDir: string,
   logger: RunnerLogger,
-  options: { synchronous?: Synchronous } = {},
+  options: { synchronous?: Synchronous; eventsPath?: string; readModelsPath?: string } = {},
 ): Promise<Infrastructure> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const files = paths(dataDir, options);
+  for (const file of [files.events, files.readModels])
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const store = SqliteEventStore.open({
-    path: paths(dataDir).events,
+    path: files.events,
     schemas: loadSchemas(),
     ...(options.synchronous ? { synchronous: options.synchronous } : {}),
   });
   const contributions = readModelContributions();
-  const readModels = await ReadModelDatabase.open(paths(dataDir).readModels, contributions);
+  const readModels = await ReadModelDatabase.open(files.readModels, contributions);
   const routeTable = new RouteTable();
   const access = new AccessDirectory();
   const devices = new DeviceDirectory();
@@ -103,15 +120,17 @@ export async function openInfrastructure(
   const proposals = new ProposalDirectory();
   const health = new ServiceHealthProjection();
   const webhooks = new WebhookDirectory();
+  const deployments = new DeploymentDirectory();
   const runner = new ProjectionRunner(
     store,
     readModels,
     contributions.flatMap((c) => c.projections),
-    [routeTable, access, devices, pairingCodes, proposals, health, webhooks],
+    [routeTable, access, devices, pairingCodes, proposals, health, webhooks, deployments],
     logger,
   );
   return {
     dataDir,
+    eventsPath: files.events,
     store,
     readModels,
     routeTable,
@@ -121,6 +140,7 @@ export async function openInfrastructure(
     proposals,
     health,
     webhooks,
+    deployments,
     runner,
     async close() {
       await runner.stop();

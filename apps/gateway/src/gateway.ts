@@ -45,6 +45,7 @@ import { loadTlsMaterial, tlsServerOptions, type TlsMaterial } from '#libs/tls';
 import { AppModule, type Services } from './app.module';
 import { openInfrastructure, paths, type Infrastructure } from './composition';
 import { DataPlane, LATENCY_BUCKETS_MS, refuseUpgrade } from './data-plane';
+import { graphqlUpgrades } from './graphql/graphql-upgrade';
 import { PinoNestLogger } from './logger';
 import { openStaticUi } from './static-ui';
 import type { GatewaySettings } from './settings';
@@ -89,10 +90,14 @@ export async function startGateway(
   } = {},
 ): Promise<RunningGateway> {
   const clock = options.clock ?? Date.now;
-  const infra = await openInfrastructure(settings.dataDir, {
-    info: (msg, fields) => logger.info(fields ?? {}, msg),
-    error: (msg, fields) => logger.error(fields ?? {}, msg),
-  });
+  const infra = await openInfrastructure(
+    settings.dataDir,
+    {
+      info: (msg, fields) => logger.info(fields ?? {}, msg),
+      error: (msg, fields) => logger.error(fields ?? {}, msg),
+    },
+    { eventsPath: settings.storage.eventsPath, readModelsPath: settings.storage.readModelsPath },
+  );
   infra.runner.start();
   const config = settings.config;
   const tls = await loadTlsMaterial({
@@ -162,6 +167,7 @@ export async function startGateway(
     { version: GATEWAY_VERSION },
   );
   metrics.start(infra.store);
+  infra.store.observeAppends((seconds, outcome) => metrics.observeAppend(seconds, outcome));
   checker.onProbe((appId, ok, latencyMs) => metrics.observeProbe(appId, ok, latencyMs));
   const scheme = tls ? 'https' : 'http';
   const baseUrl = config.server.base_url || detectBaseUrl(scheme, settings.port);
@@ -181,13 +187,14 @@ export async function startGateway(
     hub,
     health,
     metrics,
+    devMode: settings.devMode,
   };
   const sweeper = setInterval(() => sweepSessions(infra.access), 10 * 60_000).unref();
   // A head hash recorded outside the file is what catches a truncated or rewritten log
   // (`nekzus audit verify --expect-head`): logged every hour and at shutdown.
   const logHead = () => {
     try {
-      const head = headHashLine(paths(settings.dataDir).events);
+      const head = headHashLine(infra.eventsPath);
       logger.info(head.fields, head.msg);
     } catch (error) {
       logger.warn({ err: String(error) }, 'could not read the event log head');
@@ -220,13 +227,24 @@ export async function startGateway(
   (nest.getHttpAdapter().getInstance() as { disable(s: string): void }).disable('x-powered-by');
   await nest.init();
   const control = nest.getHttpAdapter().getInstance() as (req: unknown, res: unknown) => void;
-  const dataPlane = new DataPlane(infra.routeTable, authenticator, live, {}, health);
+  const dataPlane = new DataPlane(
+    infra.routeTable,
+    authenticator,
+    live,
+    {
+      connectTimeoutMs: durationMs(config.proxy.connect_timeout),
+      firstByteTimeoutMs: durationMs(config.proxy.response_timeout),
+      idleTimeoutMs: durationMs(config.proxy.idle_timeout),
+      upgradeTimeoutMs: durationMs(config.proxy.upgrade_timeout),
+    },
+    health,
+  );
   // A revoked device's open proxy tunnels close as soon as the revocation is applied.
   infra.devices.onRevocation((r) => {
     if (r.kind === 'device') dataPlane.closeTunnelsOf(r.deviceId);
   });
 
-  const ui = openStaticUi();
+  const ui = openStaticUi(() => [live.current.metrics.path]);
   const listener: RequestListener = (req, res) => {
     if (dataPlane.handles(req)) dataPlane.handle(req, res);
     else if (ui?.handles(req)) ui.handle(req, res);
@@ -245,11 +263,17 @@ export async function startGateway(
     (req) => network.clientAddress(req),
     () => live.current.server.allowed_origins,
   );
+  const graphqlWs = graphqlUpgrades(nest, {
+    limiter,
+    clientAddress: (req) => network.clientAddress(req),
+    allowedOrigins: () => live.current.server.allowed_origins,
+  });
   // One owner for every upgrade on this port; paths nobody serves get a real 404.
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     if (dataPlane.handles(req)) dataPlane.handleUpgrade(req, socket, head);
     else if (wsGate.owns(req)) wsGate.handle(req, socket, head);
+    else if (graphqlWs.gate.owns(req)) graphqlWs.gate.handle(req, socket, head);
     else refuseUpgrade(socket, 404, `no WebSocket endpoint at ${req.url ?? '/'}`);
   });
 
@@ -407,6 +431,7 @@ export async function startGateway(
         mdns?.stop();
         await checker.stop();
         hub.close();
+        await graphqlWs.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -424,7 +449,7 @@ export async function startGateway(
 }
 
 export function describeStart(settings: GatewaySettings, gateway: RunningGateway): string[] {
-  const p = paths(settings.dataDir);
+  const p = paths(settings.dataDir, settings.storage);
   const url = gateway.url;
   const scheme = new URL(url).protocol.slice(0, -1);
   const lines = [

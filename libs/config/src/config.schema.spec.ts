@@ -37,6 +37,8 @@ describe('the config schema', () => {
       | 'discovery'
       | 'health_checks'
       | 'metrics'
+      | 'proxy'
+      | 'graphql'
       | 'backup'
       | 'toolbox'
       | 'scripts'
@@ -59,6 +61,6 @@ describe('the config schema', () => {
     expectTypeOf<RouteConfig['strip_prefix']>().toEqualTypeOf<boolean>();
     expectTypeOf<RouteConfig['scopes']>().toEqualTypeOf<string[] | undefined>();
     expectTypeOf<AppConfig['endpoints']>().toEqualTypeOf<Record<string, string> | undefined>();
-    expect(Object.keys(configSchema.properties)).toHaveLength(18);
+    expect(Object.keys(configSchema.properties)).toHaveLength(20);
   });
 });

@@ -222,6 +222,43 @@ const storage = section(
       'x-env': 'NEKZUS_DATABASE_PATH',
       'x-restart': true,
     }),
+    event_store: oneOfStrings(['sqlite', 'kurrentdb'], {
+      description:
+        '(Not in Nekzus) Where the event log lives: "sqlite", a file (storage.events_path) that several replicas on one host may share; "kurrentdb", a KurrentDB cluster (storage.kurrentdb.connection_string) shared by replicas on any host.',
+      default: 'sqlite',
+      'x-env': 'NEKZUS_EVENT_STORE',
+      'x-restart': true,
+    }),
+    events_path: str({
+      description:
+        '(Not in Nekzus) The SQLite event log file. Empty: events.db in storage.data_dir. Replicas sharing one log point this at the same file.',
+      default: '',
+      'x-env': 'NEKZUS_EVENTS_PATH',
+      'x-restart': true,
+    }),
+    read_models_path: str({
+      description:
+        '(Not in Nekzus) The SQLite file of the read models (rebuildable from the log). Empty: read-models.db in storage.data_dir. Every replica needs its own.',
+      default: '',
+      'x-env': 'NEKZUS_READ_MODELS_PATH',
+      'x-restart': true,
+    }),
+    kurrentdb: section(
+      {
+        description:
+          '(Not in Nekzus) The KurrentDB cluster, when storage.event_store is "kurrentdb".',
+      },
+      {
+        connection_string: str({
+          description:
+            'A kurrentdb:// (or kurrentdb+discover://) connection string, e.g. "kurrentdb+discover://admin:changeit@node1:2113,node2:2113,node3:2113?tls=true".',
+          default: '',
+          'x-env': 'NEKZUS_KURRENTDB_URL',
+          'x-restart': true,
+          'x-secret': true,
+        }),
+      },
+    ),
   },
 );
 
@@ -396,6 +433,76 @@ const metrics = section(
   },
 );
 
+const proxy = section(
+  {
+    description:
+      '(Not in Nekzus) The data plane at /apps/<id>/ and on app hosts. Timeouts are idle timeouts, never a deadline for a whole download or event stream.',
+  },
+  {
+    connect_timeout: str({
+      description: 'Longest wait for a TCP (and TLS) connection to an upstream.',
+      format: DURATION,
+      default: '10s',
+      'x-restart': true,
+    }),
+    response_timeout: str({
+      description:
+        "Longest wait from sending a request to the upstream's response headers (504 after it).",
+      format: DURATION,
+      default: '60s',
+      'x-restart': true,
+    }),
+    idle_timeout: str({
+      description:
+        'Longest silence between two chunks of a response body; the connection is cut after it.',
+      format: DURATION,
+      default: '5m',
+      'x-restart': true,
+    }),
+    upgrade_timeout: str({
+      description: "Longest wait for an upstream's answer to a WebSocket upgrade.",
+      format: DURATION,
+      default: '10s',
+      'x-restart': true,
+    }),
+    max_request_body_bytes: int({
+      description:
+        "Request bodies above this answer 413 unless a route sets its own max_body_bytes; 0 means no limit (Nekzus's behaviour).",
+      minimum: 0,
+      maximum: 2 ** 40,
+      default: 0,
+      'x-env': 'NEKZUS_PROXY_MAX_REQUEST_BODY_BYTES',
+    }),
+  },
+);
+
+const graphql = section(
+  { description: '(Not in Nekzus) The GraphQL API at /graphql (HTTP and graphql-ws).' },
+  {
+    introspection: bool({
+      description:
+        'Answer introspection (__schema, __type) in production mode too. Outside production (ENVIRONMENT=development, dev or test) it is always answered.',
+      default: false,
+      'x-env': 'NEKZUS_GRAPHQL_INTROSPECTION',
+      'x-restart': true,
+    }),
+    max_depth: int({
+      description:
+        'Deepest nesting of fields an operation may have; deeper ones are refused with QUERY_TOO_DEEP.',
+      minimum: 1,
+      default: 12,
+      'x-restart': true,
+    }),
+    max_cost: int({
+      description:
+        'Highest cost an operation may have (one per field, times `first` of a page, times 10 for a list without one); costlier ones are refused with QUERY_TOO_COMPLEX.',
+      minimum: 1,
+      default: 20000,
+      'x-restart': true,
+    }),
+  },
+);
+
 const backup = section(
   { description: 'Scheduled JSON snapshots of the database.', 'x-restart': true },
   {
@@ -434,13 +541,24 @@ const toolbox = section(
       'x-env': 'NEKZUS_TOOLBOX_HOST_DATA_DIR',
     }),
     auto_route: bool({
-      description: 'Accepted for compatibility; Nekzus does not use it.',
+      description:
+        "Approve a deployed service's discovery proposal automatically (actor system:toolbox); off, it waits for an administrator. Needs Docker discovery. (Nekzus accepts the key but does not use it.)",
       default: false,
     }),
     auto_start: bool({
-      description: 'Accepted for compatibility; Nekzus does not use it.',
+      description:
+        'Accepted for compatibility; Nekzus does not use it. A deploy request without auto_start deploys at once.',
       default: false,
     }),
+    bind_address: str({
+      description:
+        "(Not in Nekzus) Host address that published ports of deployed services bind to when the template gives none; empty means every interface. A template's own address (e.g. 127.0.0.1:8080:80) is kept.",
+      default: '',
+    }),
+    deploy_timeout: duration(
+      '(Not in Nekzus) How long a deployment may take (pulling images, starting, healthchecks) before it fails and is cleaned up.',
+      '10m',
+    ),
   },
 );
 
@@ -597,6 +715,32 @@ const route = record(
       { description: 'Status codes counted as healthy; empty means 200–299.' },
     ),
     skip_health_check: bool({ description: 'Never probe; always healthy.', default: false }),
+    tls_skip_verify: bool({
+      description: "Accept the upstream's certificate unchecked (self-signed LAN devices).",
+      default: false,
+    }),
+    preserve_host: bool({
+      description: "Send the client's Host header; false sends the target URL's host.",
+      default: true,
+    }),
+    max_body_bytes: int({
+      description: 'Request bodies above this answer 413; 0 means proxy.max_request_body_bytes.',
+      minimum: 0,
+      maximum: 2 ** 40,
+      default: 0,
+    }),
+    rate_limit_per_minute: int({
+      description: 'Requests per minute and client address; 0 means no limit.',
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 0,
+    }),
+    rate_limit_burst: int({
+      description: 'Requests a client may make at once before the rate applies.',
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 0,
+    }),
   },
   ['id', 'path_base', 'to'],
 );
@@ -626,6 +770,8 @@ const properties = {
   discovery,
   health_checks,
   metrics,
+  proxy,
+  graphql,
   backup,
   toolbox,
   scripts,

@@ -55,7 +55,14 @@ describe('an empty file', () => {
       session_ttl: '12h',
     });
     expect(config?.rate_limits.auth).toEqual({ per_minute: 10, burst: 10 });
-    expect(config?.storage).toEqual({ data_dir: './data', database_path: './data/nexus.db' });
+    expect(config?.storage).toEqual({
+      data_dir: './data',
+      database_path: './data/nexus.db',
+      event_store: 'sqlite',
+      events_path: '',
+      read_models_path: '',
+      kurrentdb: { connection_string: '' },
+    });
     expect(config?.discovery.docker.mode).toBe('opt-out');
     expect(config?.discovery.mdns.services).toHaveLength(6);
     expect(config?.notifications.queue.retry_interval).toBe('5m');
@@ -88,6 +95,11 @@ describe('an empty file', () => {
       rewrite_html: false,
       persist_cookies: false,
       skip_health_check: false,
+      tls_skip_verify: false,
+      preserve_host: true,
+      max_body_bytes: 0,
+      rate_limit_per_minute: 0,
+      rate_limit_burst: 0,
     });
   });
 });
