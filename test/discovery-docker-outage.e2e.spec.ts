@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHttpdImage, dockerAvailable, removeContainer, runContainer } from './support/docker';
+import { eventually } from './support/eventually';
 import { startHarness, type Harness } from './support/gateway-harness';
 
 const available = dockerAvailable();
@@ -52,15 +53,6 @@ class EngineRelay {
     await new Promise((resolve) => server?.close(resolve));
     if (existsSync(this.path)) unlinkSync(this.path);
   }
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 describe.skipIf(!available)('Docker discovery when the engine goes away and comes back', () => {

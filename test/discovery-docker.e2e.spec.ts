@@ -11,6 +11,7 @@ import {
   startContainer,
   stopContainer,
 } from './support/docker';
+import { eventually } from './support/eventually';
 import { startHarness, type Harness } from './support/gateway-harness';
 
 const available = dockerAvailable();
@@ -21,16 +22,6 @@ const names = {
   other: `e2e-other-${suffix}`,
   late: `e2e-late-${suffix}`,
 };
-
-/** Asks until `check` gives a value: discovery is asynchronous (events, then a scan). */
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 describe.skipIf(!available)('Docker discovery, against a real engine', () => {
   let dir: string;

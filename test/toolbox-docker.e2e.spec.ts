@@ -18,6 +18,7 @@ import WebSocket from 'ws';
 import { startGateway, type RunningGateway } from '../apps/gateway/src/gateway';
 import { createLogger } from '../apps/gateway/src/logger';
 import { loadSettings } from '../apps/gateway/src/settings';
+import { eventually } from './support/eventually';
 import { dockerAvailable } from './support/docker';
 
 const available = dockerAvailable();
@@ -61,15 +62,6 @@ function purge(project: string): void {
   if (held.containers.length) docker(['rm', '-f', ...held.containers]);
   if (held.networks.length) docker(['network', 'rm', ...held.networks]);
   if (held.volumes.length) docker(['volume', 'rm', ...held.volumes]);
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 /** Every file under `dir` whose bytes contain `needle`. */

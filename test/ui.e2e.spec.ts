@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMMUTABLE } from '../apps/gateway/src/static-ui';
 import { buildHttpdImage, dockerAvailable, removeContainer, runContainer } from './support/docker';
 import { startHarness, type Harness } from './support/gateway-harness';
+import { eventually } from './support/eventually';
 
 /**
  * The portal in a real Chromium (Debian's /usr/bin/chromium through playwright-core) against
@@ -31,15 +32,6 @@ function buildUi(): void {
     stdio: 'inherit',
   });
   if (r.status !== 0) throw new Error('building the portal failed');
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('the portal, in a real browser', () => {

@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { FormsModule } from '@angular/forms';
 import { Api, messageOf, type Schemas } from '../../api/client';
 import { loader } from '../../core/loader';
+import { copyText } from '../../shared/clipboard';
 import { ago, fromLocalInput, splitList } from '../../shared/format';
 import { LoadState } from '../../shared/load-state';
 
@@ -184,12 +185,9 @@ export class ApiKeysPage {
   }
 
   protected async copy(text: string): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(text);
-      this.copied.set(true);
-    } catch {
+    if (await copyText(text)) this.copied.set(true);
+    else
       this.formError.set('The browser refused the clipboard; select the key and copy it by hand.');
-    }
   }
 
   protected async revoke(k: Schemas['ApiKey']): Promise<void> {

@@ -113,20 +113,6 @@ const LIVE_TYPES = new Set([
                     </button>
                   </td>
                 </tr>
-                @if (editing() === r.routeId && form(); as f) {
-                  <tr>
-                    <td colspan="5">
-                      <app-route-editor
-                        [form]="f"
-                        [title]="'Edit route ' + r.routeId"
-                        [busy]="busy()"
-                        [error]="formError()"
-                        (save)="update(r, $event)"
-                        (cancel)="editing.set(undefined)"
-                      />
-                    </td>
-                  </tr>
-                }
               } @empty {
                 <tr>
                   <td colspan="5" class="empty">No routes.</td>
@@ -134,6 +120,20 @@ const LIVE_TYPES = new Set([
               }
             </tbody>
           </table>
+          <!-- The editor sits below the table, not in a row of it: a narrow screen scrolls the
+               table sideways but must fit the form. -->
+          @for (r of a.routes; track r.routeId) {
+            @if (editing() === r.routeId && form(); as f) {
+              <app-route-editor
+                [form]="f"
+                [title]="'Edit route ' + r.routeId"
+                [busy]="busy()"
+                [error]="formError()"
+                (save)="update(r, $event)"
+                (cancel)="editing.set(undefined)"
+              />
+            }
+          }
         </li>
       }
     </ul>

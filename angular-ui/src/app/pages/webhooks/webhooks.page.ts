@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { FormsModule } from '@angular/forms';
 import { Api, messageOf } from '../../api/client';
 import { loader } from '../../core/loader';
+import { copyText } from '../../shared/clipboard';
 import { ago, splitList } from '../../shared/format';
 import { LoadState } from '../../shared/load-state';
 import { subscriptionRows, type SubscriptionRow } from './webhooks.model';
@@ -150,11 +151,8 @@ export class WebhooksPage {
   }
 
   protected async copy(text: string): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch {
+    if (!(await copyText(text)))
       this.formError.set('The browser refused the clipboard; select the secret and copy it.');
-    }
   }
 
   protected async resume(s: SubscriptionRow): Promise<void> {
