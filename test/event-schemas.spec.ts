@@ -294,6 +294,18 @@ describe('event schemas', () => {
       } as never,
       { type: 'AdminSignedOut', data: { username: 'admin', sessionId: session } } as never,
       { type: 'GatewayInstanceCreated', data: { nekzusId: 'nkz_abcdefghijklmnop' } } as never,
+      {
+        type: 'ContainerStarted',
+        data: { containerId: '0123456789ab', name: 'grafana', appId: 'grafana' },
+      } as never,
+      {
+        type: 'ContainerStopped',
+        data: { containerId: '0123456789ab', name: 'grafana', timeoutSeconds: 10 },
+      } as never,
+      {
+        type: 'ContainerRestarted',
+        data: { containerId: '0123456789ab', name: 'grafana', timeoutSeconds: 5 },
+      } as never,
     );
     const deploymentId = `deploy_${'b'.repeat(24)}`;
     run(deploymentDecider, undefined, [

@@ -26,7 +26,7 @@ import { auditReadModel } from '#libs/audit';
 import { activityReadModel } from '#libs/activity';
 import { HEALTH_EVENT_TYPES, ServiceHealthProjection } from '#libs/health';
 import { WEBHOOK_EVENT_TYPES, WebhookDirectory } from '#libs/webhooks';
-import { DeploymentDirectory, TOOLBOX_EVENT_TYPES } from '#libs/toolbox';
+import { CONTAINER_EVENT_TYPES, DeploymentDirectory, TOOLBOX_EVENT_TYPES } from '#libs/toolbox';
 
 /** Every context's read models, in one list shared by the gateway and the CLI. */
 export function readModelContributions(): ReadModelContribution[] {
@@ -44,6 +44,7 @@ export function emittedEventTypes(): string[] {
     ...HEALTH_EVENT_TYPES,
     ...WEBHOOK_EVENT_TYPES,
     ...TOOLBOX_EVENT_TYPES,
+    ...CONTAINER_EVENT_TYPES,
   ].sort();
 }
 

@@ -13,3 +13,5 @@ export {
 } from './infrastructure/docker-compose.engine';
 export { FileSecretBox } from './infrastructure/secret-box';
 export { ToolboxModule, type ToolboxModuleOptions } from './toolbox.module';
+export { ContainersService } from './application/containers.service';
+export { redactEnv } from './infrastructure/container-runtime';

@@ -28,6 +28,9 @@ import { DirectoryCatalog } from './infrastructure/catalog-loader';
 import { DockerComposeEngine } from './infrastructure/docker-compose.engine';
 import { FileSecretBox } from './infrastructure/secret-box';
 import { ToolboxController } from './interface/toolbox.controller';
+import { CONTAINER_RUNTIME, ContainersService } from './application/containers.service';
+import { DockerContainerRuntime } from './infrastructure/container-runtime';
+import { ContainersController } from './interface/containers.controller';
 
 export interface ToolboxModuleOptions {
   dataDir: string;
@@ -69,9 +72,16 @@ export class ToolboxModule {
     return {
       module: ToolboxModule,
       imports: [DiscoveryModule],
-      controllers: [ToolboxController],
+      controllers: [ToolboxController, ContainersController],
       providers: [
         ToolboxService,
+        ContainersService,
+        {
+          provide: CONTAINER_RUNTIME,
+          inject: [LiveConfig],
+          useFactory: (live: LiveConfig) =>
+            new DockerContainerRuntime(() => live.current.discovery.docker.socket_path),
+        },
         ToolboxAutoRouter,
         ToolboxStartup,
         {

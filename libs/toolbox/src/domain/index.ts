@@ -3,3 +3,4 @@ export * from './deployment.decider';
 export * from './variables';
 export * from './compose-project';
 export * from './template';
+export * from './container.events';
