@@ -1,11 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHttpdImage, dockerAvailable, removeContainer, runContainer } from './support/docker';
+import {
+  buildHttpdImage,
+  dockerAvailable,
+  HTTPD_IMAGE,
+  removeContainer,
+  runContainer,
+} from './support/docker';
 import { startHarness, type Harness } from './support/gateway-harness';
+import { connect } from './support/ws-client';
 
 const available = dockerAvailable();
 const name = `e2e-ctr-${randomBytes(3).toString('hex')}`;
+const talker = `e2e-talk-${randomBytes(3).toString('hex')}`;
 const SECRET = `hunter2-${randomBytes(4).toString('hex')}`;
 
 const running = (id: string) =>
@@ -27,6 +35,7 @@ describe.skipIf(!available)('container control on the real engine', () => {
   });
   afterAll(async () => {
     removeContainer(name);
+    removeContainer(talker);
     await h?.stop();
   });
 
@@ -94,5 +103,53 @@ describe.skipIf(!available)('container control on the real engine', () => {
       timeoutSeconds: 1,
     });
     expect(events[0]!.metadata.actor).toEqual({ kind: 'admin', id: 'local' });
+  });
+
+  it('streams logs over the WebSocket, line by line, until asked to stop or the container stops', async () => {
+    execFileSync('docker', [
+      'run',
+      '-d',
+      '--name',
+      talker,
+      '--entrypoint',
+      '/bin/busybox',
+      HTTPD_IMAGE,
+      'sh',
+      '-c',
+      'echo line-one; echo line-two >&2; sleep 2; echo line-three; sleep 300',
+    ]);
+    const ws = connect(h);
+    await ws.opened;
+    ws.send('auth', { token: '' });
+    await ws.next('auth_success');
+
+    ws.send('container.logs.subscribe', { containerId: 'no-such-container' });
+    expect((await ws.next('container.logs.error')).data).toMatchObject({
+      containerId: 'no-such-container',
+      error: 'CONTAINER_NOT_FOUND',
+    });
+
+    ws.send('container.logs.subscribe', { containerId: talker, tail: 100 });
+    expect((await ws.next('container.logs.started')).data).toMatchObject({ containerId: talker });
+    const line = (text: string) =>
+      ws.next('container.logs', (f) => f.data.message === text).then((f) => f.data as unknown);
+    expect(await line('line-one')).toMatchObject({ containerId: talker, stream: 'stdout' });
+    expect(await line('line-two')).toMatchObject({ stream: 'stderr' });
+    // Followed: a line written after the subscription arrives too.
+    expect(await line('line-three')).toMatchObject({ stream: 'stdout' });
+
+    ws.send('container.logs.unsubscribe', { containerId: talker });
+    expect((await ws.next('container.logs.ended')).data).toEqual({
+      containerId: talker,
+      reason: 'stopped',
+    });
+
+    ws.send('container.logs.subscribe', { containerId: talker, tail: 0 });
+    await ws.next('container.logs.started', (f) => f.data.tail === 0);
+    execFileSync('docker', ['stop', '-t', '1', talker]);
+    expect(
+      (await ws.next('container.logs.ended', (f) => f.data.reason !== 'stopped')).data,
+    ).toEqual({ containerId: talker, reason: 'container_stopped' });
+    ws.socket.close();
   });
 });

@@ -30,6 +30,7 @@ import { FileSecretBox } from './infrastructure/secret-box';
 import { ToolboxController } from './interface/toolbox.controller';
 import { CONTAINER_RUNTIME, ContainersService } from './application/containers.service';
 import { DockerContainerRuntime } from './infrastructure/container-runtime';
+import { ContainerLogStreams } from './infrastructure/container-logs';
 import { ContainersController } from './interface/containers.controller';
 
 export interface ToolboxModuleOptions {
@@ -76,6 +77,21 @@ export class ToolboxModule {
       providers: [
         ToolboxService,
         ContainersService,
+        {
+          // Container logs over /api/v1/ws (contract A §6.5).
+          provide: ContainerLogStreams,
+          inject: [LiveConfig, WsHub],
+          useFactory: (live: LiveConfig, hub: WsHub) => {
+            const logs = new ContainerLogStreams(() => live.current.discovery.docker.socket_path);
+            hub.handle('container.logs.subscribe', (session, data) =>
+              logs.subscribe(session, data),
+            );
+            hub.handle('container.logs.unsubscribe', (session, data) =>
+              logs.unsubscribe(session, data),
+            );
+            return logs;
+          },
+        },
         {
           provide: CONTAINER_RUNTIME,
           inject: [LiveConfig],

@@ -31,8 +31,23 @@ export const DEFAULT_HUB_SETTINGS: Omit<HubSettings, 'nekzusId' | 'version'> = {
   disconnectBufferedBytes: 8 * 1024 * 1024,
 };
 
+/** One authenticated connection, as a message handler of another context sees it. */
+export interface WsSession {
+  readonly id: string;
+  readonly principal: Principal;
+  /** Sends one message in the protocol's envelope (slow-client rules apply). */
+  send(type: string, data: unknown): void;
+  /** Runs `cleanup` when the connection ends (closed, revoked, too slow). */
+  onClose(cleanup: () => void): void;
+}
+
+/** Handles a client message type the protocol itself does not define (`container.logs.subscribe`). */
+export type WsMessageHandler = (session: WsSession, data: unknown) => void;
+
 interface Client {
   socket: WebSocket;
+  session?: WsSession;
+  cleanups?: (() => void)[];
   /** The protocol's device id: the device, the administrator's name, the key id, or "admin" for local trust. */
   id: string;
   principal: Principal;
@@ -52,6 +67,7 @@ const TOO_SLOW = 1013;
  * once, and `device_status: offline` is sent however the last connection ends.
  */
 export class WsHub {
+  private readonly handlers = new Map<string, WsMessageHandler>();
   private readonly clients = new Set<Client>();
   private readonly byId = new Map<string, Set<Client>>();
   private readonly timer: NodeJS.Timeout;
@@ -130,8 +146,25 @@ export class WsHub {
     this.broadcast('device_status', { deviceId: client.id, status: 'online' }, 'device.status');
   }
 
+  /** Lets another context answer a client message type (one handler per type). */
+  handle(type: string, handler: WsMessageHandler): void {
+    if (this.handlers.has(type)) throw new Error(`a handler for "${type}" is already set`);
+    this.handlers.set(type, handler);
+  }
+
+  private sessionOf(client: Client): WsSession {
+    return (client.session ??= {
+      id: client.id,
+      principal: client.principal,
+      send: (type, data) => this.send(client, envelope(type, data)),
+      onClose: (cleanup) => (client.cleanups ??= []).push(cleanup),
+    });
+  }
+
   private remove(client: Client): void {
     if (!this.clients.delete(client)) return;
+    for (const cleanup of client.cleanups ?? []) cleanup();
+    client.cleanups = undefined;
     const group = this.byId.get(client.id);
     group?.delete(client);
     if (group && group.size === 0) {
@@ -181,8 +214,11 @@ export class WsHub {
           for (const t of topics) if (typeof t === 'string') c.topics.delete(t);
         return this.reply(client, 'unsuback', { topics, success: true });
       }
-      default:
+      default: {
+        const handler = this.handlers.get(message.type);
+        if (handler) handler(this.sessionOf(client), message.data);
         return;
+      }
     }
   }
 
@@ -267,7 +303,10 @@ export class WsHub {
 
   close(): void {
     clearInterval(this.timer);
-    for (const client of this.clients) client.socket.close(1001, 'gateway shutting down');
+    for (const client of this.clients) {
+      for (const cleanup of client.cleanups ?? []) cleanup();
+      client.socket.close(1001, 'gateway shutting down');
+    }
     this.clients.clear();
     this.byId.clear();
   }
