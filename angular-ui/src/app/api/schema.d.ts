@@ -2202,6 +2202,114 @@ export interface components {
             discoveries: components["schemas"]["StatCard"];
             requests: components["schemas"]["StatCard"];
         };
+        /** ToolboxCatalog */
+        ToolboxCatalog: {
+            services: components["schemas"]["ToolboxService"][];
+            count: number;
+            /** @description Templates that do not parse, with the reason. */
+            broken?: {
+                id?: string;
+                reason?: string;
+            }[];
+            /** @description Present (false) when the toolbox is off. */
+            enabled?: boolean;
+        };
+        /** ToolboxDeploy */
+        ToolboxDeploy: {
+            service_id?: string;
+            service_name?: string;
+            env_vars?: {
+                [key: string]: string | number | boolean;
+            };
+            auto_start?: boolean;
+            custom_port?: number;
+            custom_image?: string;
+        };
+        /** ToolboxDeployAccepted */
+        ToolboxDeployAccepted: {
+            deployment_id: string;
+            status: string;
+            message: string;
+            deployment: components["schemas"]["ToolboxDeployment"];
+        };
+        /** ToolboxDeployment */
+        ToolboxDeployment: {
+            id: string;
+            service_template_id: string;
+            service_name: string;
+            /** @enum {string} */
+            status: "pending" | "deploying" | "deployed" | "stopped" | "failed";
+            container_id?: string;
+            container_name: string;
+            project_name: string;
+            containers: {
+                service: string;
+                id: string;
+                name: string;
+            }[];
+            network_names: string[];
+            volume_names: string[];
+            /** @description Variables as deployed; secret ones as `********`. */
+            env_vars: {
+                [key: string]: string;
+            };
+            custom_port?: number;
+            error_message?: string;
+            failed_phase?: string;
+            /** @description Phase and per-service state while it runs. */
+            progress?: Record<string, never>;
+            /** Format: date-time */
+            deployed_at?: string;
+            deployed_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** ToolboxDeploymentRemoved */
+        ToolboxDeploymentRemoved: {
+            message: string;
+        };
+        /** ToolboxDeployments */
+        ToolboxDeployments: {
+            deployments: components["schemas"]["ToolboxDeployment"][];
+            count: number;
+            enabled?: boolean;
+        };
+        /** ToolboxService */
+        ToolboxService: {
+            id: string;
+            name: string;
+            description: string;
+            category: string;
+            icon?: string;
+            image_url?: string;
+            repository_url?: string;
+            documentation?: string;
+            tags?: string[];
+            env_vars: components["schemas"]["ToolboxVariable"][];
+            /** @description The primary service's image. */
+            image: string;
+            default_port?: number;
+            services: {
+                name: string;
+                image: string;
+            }[];
+            /** @description Compose keys a deployment does not honour. */
+            ignored_keys?: string[];
+        };
+        /** ToolboxVariable */
+        ToolboxVariable: {
+            name: string;
+            label: string;
+            description: string;
+            required: boolean;
+            default?: string;
+            /** @description From `${NAME:?message}`: why it is required. */
+            message?: string;
+            /** @enum {string} */
+            type: "text" | "number" | "password";
+        };
         /** User */
         User: {
             id: number;
@@ -5562,13 +5670,29 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolboxDeploy"];
+            };
+        };
         responses: {
+            /** @description Accepted. */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ToolboxDeployAccepted"];
+                };
+            };
+            /** @description VALIDATION_FAILED: the body breaks its schema (every problem in `details`); INVALID_REQUEST_BODY: not a JSON object. VALIDATION_FAILED: every missing or bad variable, listed in `details`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5581,6 +5705,15 @@ export interface operations {
             };
             /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A deployment of this service name exists or is running. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5612,11 +5745,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The deployments (`[]` when none). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ToolboxDeployments"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5660,11 +5796,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The deployment. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ToolboxDeployment"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5677,6 +5816,15 @@ export interface operations {
             };
             /** @description PERMISSION_DENIED: the token or key lacks the scope. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_NOT_FOUND / DEPLOYMENT_NOT_FOUND: no such id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5710,11 +5858,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Removed. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ToolboxDeploymentRemoved"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5727,6 +5878,15 @@ export interface operations {
             };
             /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_NOT_FOUND / DEPLOYMENT_NOT_FOUND: no such id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5758,11 +5918,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The deployment. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ToolboxDeployment"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5775,6 +5938,15 @@ export interface operations {
             };
             /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_NOT_FOUND / DEPLOYMENT_NOT_FOUND: no such id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5806,11 +5978,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The deployment. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ToolboxDeployment"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5823,6 +5998,15 @@ export interface operations {
             };
             /** @description PERMISSION_DENIED: the token or key lacks the scope; CSRF_TOKEN_INVALID: signed in by cookie without X-CSRF-Token; CROSS_SITE_REQUEST: a page of another origin acting through local-network trust. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_NOT_FOUND / DEPLOYMENT_NOT_FOUND: no such id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5854,11 +6038,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The catalogue. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ToolboxCatalog"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5902,11 +6089,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The service. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ToolboxService"];
+                };
             };
             /** @description Not authenticated: AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, DEVICE_REVOKED, API_KEY_INVALID, API_KEY_EXPIRED. */
             401: {
@@ -5919,6 +6109,15 @@ export interface operations {
             };
             /** @description PERMISSION_DENIED: the token or key lacks the scope. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_NOT_FOUND / DEPLOYMENT_NOT_FOUND: no such id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

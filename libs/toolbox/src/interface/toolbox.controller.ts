@@ -1,10 +1,31 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  type SchemaObject,
+} from '@nestjs/swagger';
 import { Ctx, JsonBodyPipe } from '#libs/http';
 import { ValidationFailed, type CommandContext } from '#libs/kernel';
 import type { ServiceTemplate } from '../domain';
 import type { DeploymentRecord } from '../application/deployment-directory';
 import { ToolboxService, type DeployBody } from '../application/toolbox.service';
+import {
+  CATALOG_SCHEMA,
+  DEPLOY_ACCEPTED_SCHEMA,
+  DEPLOYMENT_SCHEMA,
+  DEPLOYMENTS_SCHEMA,
+  REMOVED_SCHEMA,
+  TEMPLATE_SCHEMA,
+} from './toolbox.openapi';
+
+const NOT_FOUND = 'SERVICE_NOT_FOUND / DEPLOYMENT_NOT_FOUND: no such id.';
 
 const STATUSES = ['pending', 'deploying', 'deployed', 'stopped', 'failed'];
 
@@ -94,6 +115,7 @@ export class ToolboxController {
   @Get('services')
   @ApiOperation({ summary: 'List the catalogue; templates that do not parse are under "broken"' })
   @ApiQuery({ name: 'category', required: false })
+  @ApiOkResponse({ description: 'The catalogue.', schema: CATALOG_SCHEMA })
   services(@Query('category') category?: string) {
     if (!this.toolbox.enabled) return { services: [], count: 0, enabled: false };
     const { templates, broken } = this.toolbox.templates();
@@ -105,12 +127,20 @@ export class ToolboxController {
 
   @Get('services/:id')
   @ApiOperation({ summary: 'One catalogue service with its variables' })
+  @ApiOkResponse({ description: 'The service.', schema: TEMPLATE_SCHEMA })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
   service(@Param('id') id: string) {
     return templateView(this.toolbox.template(id));
   }
 
   @Post('deploy')
   @ApiOperation({ summary: 'Deploy a catalogue service (runs in the background; 202)' })
+  @ApiBody({ schema: { title: 'ToolboxDeploy', ...DEPLOY } as unknown as SchemaObject })
+  @ApiAcceptedResponse({ description: 'Accepted.', schema: DEPLOY_ACCEPTED_SCHEMA })
+  @ApiBadRequestResponse({
+    description: 'VALIDATION_FAILED: every missing or bad variable, listed in `details`.',
+  })
+  @ApiConflictResponse({ description: 'A deployment of this service name exists or is running.' })
   @HttpCode(202)
   async deploy(@Body(new JsonBodyPipe(DEPLOY)) body: DeployBody, @Ctx() ctx: CommandContext) {
     const d = await this.toolbox.deploy(body, ctx);
@@ -125,6 +155,7 @@ export class ToolboxController {
   @Get('deployments')
   @ApiOperation({ summary: 'List deployments' })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  @ApiOkResponse({ description: 'The deployments (`[]` when none).', schema: DEPLOYMENTS_SCHEMA })
   deployments(@Query('status') status?: string) {
     if (!this.toolbox.enabled) return { deployments: [], count: 0, enabled: false };
     if (status !== undefined && !STATUSES.includes(status))
@@ -135,6 +166,8 @@ export class ToolboxController {
 
   @Get('deployments/:id')
   @ApiOperation({ summary: 'One deployment, with its progress while it runs' })
+  @ApiOkResponse({ description: 'The deployment.', schema: DEPLOYMENT_SCHEMA })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
   deployment(@Param('id') id: string) {
     return deploymentView(this.toolbox, this.toolbox.get(id));
   }
@@ -142,6 +175,8 @@ export class ToolboxController {
   @Delete('deployments/:id')
   @ApiOperation({ summary: 'Remove a deployment; its volumes are kept unless removeVolumes=true' })
   @ApiQuery({ name: 'removeVolumes', required: false, enum: ['true', 'false'] })
+  @ApiOkResponse({ description: 'Removed.', schema: REMOVED_SCHEMA })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
   async remove(
     @Param('id') id: string,
     @Ctx() ctx: CommandContext,
@@ -155,6 +190,8 @@ export class ToolboxController {
 
   @Post('deployments/:id/stop')
   @ApiOperation({ summary: "Stop a deployment's containers" })
+  @ApiOkResponse({ description: 'The deployment.', schema: DEPLOYMENT_SCHEMA })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
   @HttpCode(200)
   async stop(@Param('id') id: string, @Ctx() ctx: CommandContext) {
     return deploymentView(this.toolbox, await this.toolbox.stop(id, ctx));
@@ -162,6 +199,8 @@ export class ToolboxController {
 
   @Post('deployments/:id/start')
   @ApiOperation({ summary: 'Start a stopped deployment, or deploy a pending or failed one' })
+  @ApiOkResponse({ description: 'The deployment.', schema: DEPLOYMENT_SCHEMA })
+  @ApiNotFoundResponse({ description: NOT_FOUND })
   @HttpCode(200)
   async start(@Param('id') id: string, @Ctx() ctx: CommandContext) {
     return deploymentView(this.toolbox, await this.toolbox.start(id, ctx));
