@@ -245,6 +245,26 @@ describe.skipIf(!existsSync(CHROMIUM))('the portal, in a real browser', () => {
     },
   );
 
+  it.skipIf(!docker)(
+    'the containers page stops and starts a container and follows its logs',
+    async () => {
+      await page.getByRole('link', { name: 'Containers' }).click();
+      const row = page.getByRole('row', { name: new RegExp(container) });
+      await row.getByText('running').waitFor();
+      await row.getByRole('button', { name: /^Logs/ }).click();
+      await page.getByRole('heading', { name: `Logs of ${container}` }).waitFor();
+      await page.getByText('Following…').waitFor();
+      await screenshot('containers');
+      await row.getByRole('button', { name: /^Stop/ }).click();
+      await row.getByRole('button', { name: /^Start/ }).waitFor();
+      await page.getByText('The container stopped.').waitFor();
+      const stopped = await api('GET', '/api/v1/containers');
+      expect(stopped.body.find((c: any) => c.name === container)?.state).toBe('stopped');
+      await row.getByRole('button', { name: /^Start/ }).click();
+      await row.getByText('running').waitFor();
+    },
+  );
+
   it('pairs a device through the QR dialog live, then revokes it', async () => {
     await page.getByRole('link', { name: 'Devices' }).click();
     await page.getByText(/No devices paired/).waitFor();

@@ -41,6 +41,12 @@ export const routes: Routes = [
         loadComponent: () => import('./pages/devices/devices.page').then((m) => m.DevicesPage),
       },
       {
+        path: 'containers',
+        title: 'Containers · Nekzus',
+        loadComponent: () =>
+          import('./pages/containers/containers.page').then((m) => m.ContainersPage),
+      },
+      {
         path: 'api-keys',
         title: 'API keys · Nekzus',
         loadComponent: () => import('./pages/api-keys/api-keys.page').then((m) => m.ApiKeysPage),

@@ -33,6 +33,8 @@ export class LiveFeed {
   private retry = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<(m: LiveMessage) => void>();
+  /** Container log lines go here only: they are not state changes. */
+  private readonly logListeners = new Set<(m: LiveMessage) => void>();
   private readonly statusSignal = signal<LiveStatus>('offline');
   private readonly recentSignal = signal<LiveMessage[]>([]);
 
@@ -60,6 +62,21 @@ export class LiveFeed {
     return () => this.listeners.delete(listener);
   }
 
+  /** Calls `listener` for every `container.logs*` message; returns the unsubscribe function. */
+  listenLogs(listener: (m: LiveMessage) => void): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
+  /** Sends a client message (`container.logs.subscribe`…); false when not connected. */
+  send(type: string, data: unknown): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || this.statusSignal() !== 'online')
+      return false;
+    socket.send(JSON.stringify({ type, data }));
+    return true;
+  }
+
   /** Handles one frame (public for tests). */
   receive(raw: string): void {
     let message: LiveMessage;
@@ -74,6 +91,10 @@ export class LiveFeed {
       this.statusSignal.set('online');
     }
     if (CONNECTION_TYPES.has(message.type)) return;
+    if (message.type.startsWith('container.logs')) {
+      for (const listener of this.logListeners) listener(message);
+      return;
+    }
     this.recentSignal.update((list) => [message, ...list].slice(0, RECENT_LIMIT));
     for (const listener of this.listeners) listener(message);
   }
