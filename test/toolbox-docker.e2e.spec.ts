@@ -1,15 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -19,10 +10,9 @@ import { startGateway, type RunningGateway } from '../apps/gateway/src/gateway';
 import { createLogger } from '../apps/gateway/src/logger';
 import { loadSettings } from '../apps/gateway/src/settings';
 import { eventually } from './support/eventually';
-import { dockerAvailable } from './support/docker';
+import { buildToolboxImage, dockerAvailable, TOOLBOX_IMAGE as IMAGE } from './support/docker';
 
 const available = dockerAvailable();
-const IMAGE = 'lan-toolbox-test:1';
 const FIXTURES = resolve(__dirname, 'fixtures/toolbox');
 const suffix = randomBytes(3).toString('hex');
 const NAME = `Team Notes ${suffix}`;
@@ -31,20 +21,6 @@ const SECRET = `s3cret-${randomBytes(8).toString('hex')}`;
 
 const docker = (args: string[]) =>
   execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-
-/** The fixture image: busybox's httpd with CGI scripts, built locally (no registry is reachable). */
-function buildToolboxImage(): void {
-  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
-  if (!busybox) throw new Error('busybox-static is needed (apt-get install busybox-static)');
-  const dir = mkdtempSync(join(tmpdir(), 'toolbox-img-'));
-  try {
-    cpSync(join(FIXTURES, 'image'), dir, { recursive: true });
-    cpSync(busybox, join(dir, 'busybox'));
-    docker(['build', '-q', '-t', IMAGE, dir]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Everything the engine holds for a project, found by our label. */
 function engineHolds(project: string) {

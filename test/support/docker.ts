@@ -1,9 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export const HTTPD_IMAGE = 'lan-httpd-test:1';
+/** The toolbox fixtures' image (test/fixtures/toolbox/image around busybox-static). */
+export const TOOLBOX_IMAGE = 'lan-toolbox-test:1';
+/** Compose templates the toolbox tests deploy. */
+export const TOOLBOX_CATALOG = resolve(__dirname, '../fixtures/toolbox/catalog');
 
 const docker = (args: string[]) =>
   execFileSync('docker', args, {
@@ -79,4 +91,18 @@ export function stopContainer(name: string): void {
 
 export function startContainer(name: string): void {
   docker(['start', name]);
+}
+
+/** The fixture image: busybox's httpd with CGI scripts, built locally (no registry is reachable). */
+export function buildToolboxImage(): void {
+  const busybox = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
+  if (!busybox) throw new Error('busybox-static is needed (apt-get install busybox-static)');
+  const dir = mkdtempSync(join(tmpdir(), 'toolbox-img-'));
+  try {
+    cpSync(resolve(__dirname, '../fixtures/toolbox/image'), dir, { recursive: true });
+    cpSync(busybox, join(dir, 'busybox'));
+    docker(['build', '-q', '-t', TOOLBOX_IMAGE, dir]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

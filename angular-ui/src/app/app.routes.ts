@@ -41,6 +41,11 @@ export const routes: Routes = [
         loadComponent: () => import('./pages/devices/devices.page').then((m) => m.DevicesPage),
       },
       {
+        path: 'toolbox',
+        title: 'Toolbox · Nekzus',
+        loadComponent: () => import('./pages/toolbox/toolbox.page').then((m) => m.ToolboxPage),
+      },
+      {
         path: 'containers',
         title: 'Containers · Nekzus',
         loadComponent: () =>

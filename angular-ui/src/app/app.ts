@@ -14,6 +14,7 @@ export const NAV: readonly NavItem[] = [
   { path: '/discovery', label: 'Discovery' },
   { path: '/apps', label: 'Apps & routes' },
   { path: '/devices', label: 'Devices' },
+  { path: '/toolbox', label: 'Toolbox' },
   { path: '/containers', label: 'Containers' },
   { path: '/api-keys', label: 'API keys' },
   { path: '/webhooks', label: 'Webhooks' },
