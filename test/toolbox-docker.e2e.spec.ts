@@ -342,6 +342,8 @@ describe.skipIf(!available)(
     });
 
     it('removal keeps the volume unless asked: a redeploy finds the data, then nothing is left', async () => {
+      const before = (await call('GET', '/api/v1/apps')).body as { id: string }[];
+      expect(before.map((a) => a.id)).toContain(PROJECT);
       const removed = await call('DELETE', `/api/v1/toolbox/deployments/${deploymentId}`);
       expect([removed.status, removed.body.message]).toEqual([
         200,
@@ -353,6 +355,11 @@ describe.skipIf(!available)(
         volumes: [`${PROJECT}_data`],
       });
       expect((await call('GET', `/api/v1/toolbox/deployments/${deploymentId}`)).status).toBe(404);
+      // The route to the removed containers went with them, and so did its app.
+      const routed = await call('GET', `/apps/${PROJECT}/cgi-bin/get`);
+      expect([routed.status, routed.body?.error]).toEqual([404, 'ROUTE_NOT_FOUND']);
+      const apps = (await call('GET', '/api/v1/apps')).body as { id: string }[];
+      expect(apps.map((a) => a.id)).not.toContain(PROJECT);
 
       const again = await call('POST', '/api/v1/toolbox/deploy', {
         service_id: 'notes',

@@ -7,6 +7,7 @@ import {
   type DynamicModule,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
 import { durationMs, LiveConfig } from '#libs/config';
 import { DiscoveryModule } from '#libs/discovery';
 import { WsHub } from '#libs/live';
@@ -72,7 +73,7 @@ export class ToolboxModule {
   static register(options: ToolboxModuleOptions): DynamicModule {
     return {
       module: ToolboxModule,
-      imports: [DiscoveryModule],
+      imports: [DiscoveryModule, CqrsModule],
       controllers: [ToolboxController, ContainersController],
       providers: [
         ToolboxService,

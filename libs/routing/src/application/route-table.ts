@@ -87,6 +87,11 @@ export class RouteTable {
     return [...this.routes.values()].filter((r) => r.appId === appId);
   }
 
+  /** Every route, in no particular order. */
+  allRoutes(): RouteSpec[] {
+    return [...this.routes.values()];
+  }
+
   /** Registered apps (routes are {@link size}). */
   get appCount(): number {
     return this.apps.size;

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { RemoveAppCommand, RemoveRouteCommand, RouteTable } from '#libs/routing';
 import { EVENT_STORE, executeOnStream, type EventStore } from '#libs/event-store';
 import {
   DomainError,
@@ -95,6 +97,8 @@ export class ToolboxService implements OnApplicationShutdown {
     @Inject(COMPOSE_ENGINE) private readonly engine: ComposeEngine,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(TOOLBOX_SETTINGS) private readonly settings: ToolboxSettings,
+    private readonly commands: CommandBus,
+    private readonly routes: RouteTable,
     @Inject(PROGRESS_SINK) private readonly sink: ProgressSink,
   ) {
     directory.onChange((record) =>
@@ -293,7 +297,25 @@ export class ToolboxService implements OnApplicationShutdown {
         throw new EngineFailed('remove the deployment', messageOf(error));
       }
       await this.run(id, { kind: 'Remove', deploymentId: id, volumesRemoved: removeVolumes }, ctx);
+      await this.unroute(record, ctx);
     });
+  }
+
+  /**
+   * The routes that pointed at the removed containers go with them (an approval, by the
+   * auto-router or an admin, made them), and so does an app left without routes.
+   */
+  private async unroute(record: DeploymentRecord, ctx: CommandContext): Promise<void> {
+    const gone = new Set(record.containers.map((c) => c.containerId.slice(0, 12)));
+    const apps = new Set<string>();
+    for (const route of this.routes.allRoutes()) {
+      if (!route.containerId || !gone.has(route.containerId.slice(0, 12))) continue;
+      await this.commands.execute(new RemoveRouteCommand(route.routeId, ctx));
+      apps.add(route.appId);
+    }
+    for (const appId of apps)
+      if (this.routes.routesOfApp(appId).length === 0 && this.routes.app(appId))
+        await this.commands.execute(new RemoveAppCommand(appId, ctx));
   }
 
   /**
