@@ -68,6 +68,8 @@ export class DataPlane {
   /** Open WebSocket tunnels of device tokens, by device id. */
   private readonly tunnels = new Map<string, Set<Tunnel>>();
   private recheck: NodeJS.Timeout | undefined;
+  /** Host → route decisions of requests in flight (null: no route owns the host). */
+  private readonly hostOwners = new WeakMap<IncomingMessage, RouteSpec | null>();
 
   constructor(
     private readonly routes: RouteTable,
@@ -82,12 +84,22 @@ export class DataPlane {
 
   /** Whether the request is the proxy's: an `/apps/…` path, or a host routed to an app. */
   handles(req: IncomingMessage): boolean {
+    if (this.ownerOf(req)) return true;
     const url = req.url;
     return (
-      (url !== undefined &&
-        (url === '/apps' || url.startsWith('/apps/') || url.startsWith('/apps?'))) ||
-      this.hostRoute(req) !== undefined
+      url !== undefined && (url === '/apps' || url.startsWith('/apps/') || url.startsWith('/apps?'))
     );
+  }
+
+  /** The host's route, decided once per request: `handles` asks first, `handle` reuses it. */
+  private ownerOf(req: IncomingMessage): RouteSpec | undefined {
+    // Without a base domain no host is routed: nothing to look up or remember.
+    if (!this.config.current.server.base_domain) return undefined;
+    const known = this.hostOwners.get(req);
+    if (known !== undefined) return known ?? undefined;
+    const route = this.hostRoute(req);
+    this.hostOwners.set(req, route ?? null);
+    return route;
   }
 
   /**
@@ -118,7 +130,7 @@ export class DataPlane {
       redirect(res, req.method === 'GET' || req.method === 'HEAD' ? 301 : 308, `${clean}${query}`);
       return;
     }
-    const hosted = this.hostRoute(req);
+    const hosted = this.ownerOf(req);
     if (hosted) {
       this.admit(req, res, hosted, path, query, started, true);
       return;
@@ -325,7 +337,7 @@ export class DataPlane {
     const query = q === -1 ? '' : url.slice(q);
     const requestId = requestIdOf(req);
     const clean = cleanedPath(path) === undefined;
-    const hosted = clean ? this.hostRoute(req) : undefined;
+    const hosted = clean ? this.ownerOf(req) : undefined;
     const route = hosted ?? (clean ? this.routes.match(path) : undefined);
     if (!route) {
       refuseUpgrade(socket, 404, `no route serves ${path}`, 'ROUTE_NOT_FOUND', { requestId });

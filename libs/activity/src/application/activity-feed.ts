@@ -45,6 +45,10 @@ export class ActivityFeed {
 
   async count(): Promise<number> {
     await this.settle();
+    return this.countNow();
+  }
+
+  private async countNow(): Promise<number> {
     const rows = await this.db.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM activity_feed');
     return rows[0]?.n ?? 0;
   }
@@ -72,7 +76,7 @@ export class ActivityFeed {
     const entries = rows.slice(0, first).map((r) => ({ position: r.position, item: toItem(r) }));
     return {
       entries,
-      total: await this.count(),
+      total: await this.countNow(),
       nextCursor: more ? (entries.at(-1)?.position ?? null) : null,
     };
   }

@@ -25,6 +25,9 @@ if (url) {
     contractSchemas,
   );
 } else {
+  // Skipped on purpose: the contract needs a live KurrentDB server and none can run on these
+  // machines (issue #11). The skip stays visible in the report and in the printed line below;
+  // setting NEKZUS_KURRENTDB_URL runs the whole contract, unweakened.
   const reason =
     'NEKZUS_KURRENTDB_URL is not set: no KurrentDB server runs on this machine, so the event store contract was not run against the KurrentDB adapter';
   process.stdout.write(`SKIPPED event store contract: kurrentdb — ${reason}\n`);
