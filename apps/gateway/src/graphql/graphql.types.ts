@@ -328,12 +328,11 @@ export class AppEndpointInput {
   @Field() address!: string;
 }
 
-@InputType({ description: 'A route to add; the fields of `POST /api/v1/routes`.' })
-export class RouteInput {
-  @Field() routeId!: string;
-  @Field() appId!: string;
-  @Field() pathBase!: string;
-  @Field() to!: string;
+@InputType({ description: 'The fields to change (`PATCH /api/v1/routes/{routeId}`).' })
+export class RoutePatch {
+  @Field({ nullable: true }) appId?: string;
+  @Field({ nullable: true }) pathBase?: string;
+  @Field({ nullable: true }) to?: string;
   @Field({ nullable: true }) containerId?: string;
   @Field(() => [String], { nullable: true }) scopes?: string[];
   @Field({ nullable: true }) publicAccess?: boolean;
@@ -362,35 +361,13 @@ export class RouteInput {
   appName?: string;
 }
 
-@InputType({ description: 'The fields to change (`PATCH /api/v1/routes/{routeId}`).' })
-export class RoutePatch {
-  @Field({ nullable: true }) appId?: string;
-  @Field({ nullable: true }) pathBase?: string;
-  @Field({ nullable: true }) to?: string;
-  @Field({ nullable: true }) containerId?: string;
-  @Field(() => [String], { nullable: true }) scopes?: string[];
-  @Field({ nullable: true }) publicAccess?: boolean;
-  @Field({ nullable: true }) websockets?: boolean;
-  @Field({ nullable: true }) stripPrefix?: boolean;
-  @Field({ nullable: true }) stripResponseCookies?: boolean;
-  @Field({ nullable: true }) rewriteCookiePaths?: boolean;
-  @Field({ nullable: true }) rewriteHTML?: boolean;
-  @Field({ nullable: true }) persistCookies?: boolean;
-  @Field({ nullable: true }) routingMode?: string;
-  @Field({ nullable: true }) subdomain?: string;
-  @Field(() => [String], { nullable: true }) excludePaths?: string[];
-  @Field({ nullable: true }) healthCheckPath?: string;
-  @Field({ nullable: true }) healthCheckTimeout?: string;
-  @Field({ nullable: true }) healthCheckInterval?: string;
-  @Field(() => [Int], { nullable: true }) expectedStatusCodes?: number[];
-  @Field({ nullable: true }) skipHealthCheck?: boolean;
-  @Field({ nullable: true }) tlsSkipVerify?: boolean;
-  @Field({ nullable: true }) preserveHost?: boolean;
-  @Field(() => Float, { nullable: true }) maxBodyBytes?: number;
-  @Field(() => Int, { nullable: true }) rateLimitPerMinute?: number;
-  @Field(() => Int, { nullable: true }) rateLimitBurst?: number;
-  @Field({ nullable: true }) icon?: string;
-  @Field({ nullable: true }) appName?: string;
+/** The patch's fields, with the four a new route cannot do without made required. */
+@InputType({ description: 'A route to add; the fields of `POST /api/v1/routes`.' })
+export class RouteInput extends RoutePatch {
+  @Field() routeId!: string;
+  @Field() declare appId: string;
+  @Field() declare pathBase: string;
+  @Field() declare to: string;
 }
 
 @InputType({ description: 'An app to register (`POST /api/v1/apps`).' })
