@@ -81,9 +81,9 @@ export class ToolboxModule {
         {
           // Container logs over /api/v1/ws (contract A §6.5).
           provide: ContainerLogStreams,
-          inject: [LiveConfig, WsHub],
-          useFactory: (live: LiveConfig, hub: WsHub) => {
-            const logs = new ContainerLogStreams(() => live.current.discovery.docker.socket_path);
+          inject: [CONTAINER_RUNTIME, WsHub],
+          useFactory: (runtime: DockerContainerRuntime, hub: WsHub) => {
+            const logs = new ContainerLogStreams(() => runtime.engine());
             hub.handle('container.logs.subscribe', (session, data) =>
               logs.subscribe(session, data),
             );

@@ -1,7 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { WsSession } from '#libs/live';
-import { dockerOptions } from './docker-compose.engine';
 
 /** `container.logs.subscribe` as Nekzus's contract A §6.5 describes it. */
 interface Subscribe {
@@ -46,7 +45,8 @@ function lines(stream: Readable, each: (line: string) => void): void {
 export class ContainerLogStreams {
   private readonly bySession = new Map<WsSession, Map<string, Readable>>();
 
-  constructor(private readonly socketPath: () => string) {}
+  /** The engine client the container controls use too (`DockerContainerRuntime.engine`). */
+  constructor(private readonly engine: () => Docker) {}
 
   subscribe(session: WsSession, data: unknown): void {
     const request = (data ?? {}) as Subscribe;
@@ -70,7 +70,7 @@ export class ContainerLogStreams {
     );
     const follow = request.follow !== false;
     const timestamps = request.timestamps === true;
-    const docker = new Docker(dockerOptions(this.socketPath()));
+    const docker = this.engine();
     const container = docker.getContainer(containerId);
     const placeholder = new PassThrough();
     streams.set(containerId, placeholder);

@@ -66,7 +66,8 @@ export class DockerContainerRuntime {
 
   constructor(private readonly socketPath: () => string) {}
 
-  private engine(): Docker {
+  /** The engine client for the configured socket, made again only when the socket changes. */
+  engine(): Docker {
     const path = this.socketPath();
     if (!this.docker || path !== this.socket) {
       this.docker = new Docker(dockerOptions(path));
