@@ -33,10 +33,14 @@ interface Log {
  * A mixed history written straight into a fresh events file with a correct chain (setup, not
  * measured; the store's append path is measured by the events benchmark): apps and routes
  * registered, then routes changing target, and every 50th event a device or an administrator
- * (paired, renamed, signed in) so names and several contexts appear.
+ * (paired, renamed, signed in) so names and several contexts appear. Every event is stored at
+ * its type's current schema version, as this gateway writes it (an older log's events are
+ * upcast on read, which adds a parse and a re-serialisation per such event).
  */
-function writeLog(path: string, total: number): Log {
+export function writeLog(path: string, total: number): Log {
   const started = performance.now();
+  // Each event at its type's current schema version: what this gateway writes today.
+  const schemas = loadSchemas();
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -133,7 +137,7 @@ function writeLog(path: string, total: number): Log {
         stream,
         revision,
         type,
-        1,
+        schemas.latestVersion(type) ?? 1,
         JSON.stringify(data),
         meta,
         recordedAt,

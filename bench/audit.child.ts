@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { entryLine, EventLogFile, replayEntries, stateAt, verifyLog } from '#libs/audit';
-import { SchemaRegistry } from '#libs/event-store';
+import { EventLogFile, replayBlocks, stateAt, verifyLog } from '#libs/audit';
+import { loadSchemas } from '../apps/gateway/src/event-schemas';
 import { rssMB, runMeasuredChild } from './support/child';
 
 /**
@@ -67,22 +67,16 @@ function bare(task: AuditTask): { events: number; bytes: number; detail: string 
   return { events, bytes: 0, detail: `${actors} actors read` };
 }
 
-function replay(task: AuditTask): { events: number; bytes: number; detail: string } {
-  const log = EventLogFile.open(task.eventsPath, SchemaRegistry.fromDirectory(task.schemasDir));
+async function replay(task: AuditTask): Promise<{ events: number; bytes: number; detail: string }> {
+  const log = EventLogFile.open(task.eventsPath, loadSchemas());
   const fd = openSync(task.out!, 'w');
   let events = 0;
   let bytes = 0;
   try {
-    let chunk = '';
-    for (const replayed of replayEntries(log, {}, 0, log.head().position)) {
-      chunk += `${entryLine(replayed)}\n`;
-      events += 1;
-      if (chunk.length >= 1 << 16) {
-        bytes += writeSync(fd, chunk);
-        chunk = '';
-      }
+    for await (const block of replayBlocks(log, {}, { to: log.head().position, style: 'ndjson' })) {
+      events += block.entries;
+      bytes += writeSync(fd, block.text);
     }
-    bytes += writeSync(fd, chunk);
   } finally {
     closeSync(fd);
     log.close();
@@ -105,7 +99,7 @@ runMeasuredChild<
         result = bare(task);
         break;
       case 'replay':
-        result = replay(task);
+        result = await replay(task);
         break;
       case 'verify': {
         const status = await verifyLog(task.eventsPath);
@@ -114,10 +108,7 @@ runMeasuredChild<
         break;
       }
       case 'at': {
-        const log = EventLogFile.open(
-          task.eventsPath,
-          SchemaRegistry.fromDirectory(task.schemasDir),
-        );
+        const log = EventLogFile.open(task.eventsPath, loadSchemas());
         try {
           const state = stateAt(log, task.at!);
           result = {

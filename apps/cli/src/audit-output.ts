@@ -1,4 +1,11 @@
-import type { AuditEntry, HistoryDiff, ReplayedEntry, StateAt, TraceLine } from '#libs/audit';
+import type {
+  AuditEntry,
+  HistoryDiff,
+  ReplayBlock,
+  ReplayedEntry,
+  StateAt,
+  TraceLine,
+} from '#libs/audit';
 import { entryLine } from '#libs/audit';
 import { table } from './output';
 
@@ -155,6 +162,20 @@ export class ReplayWriter {
         return this.out.write(`${lines[2]}\n`);
       }
     }
+  }
+
+  /** True when entries go out as whole blocks of text (`block`) rather than one by one. */
+  get writesBlocks(): boolean {
+    return this.format === 'ndjson' || this.format === 'json';
+  }
+
+  /** A block from `replayBlocks` (style `ndjson`, or `json` for the json format). */
+  async block(block: ReplayBlock): Promise<void> {
+    if (block.entries === 0) return;
+    // The array's first item follows '[' with a newline, the others with ',\n'.
+    const text = this.format === 'json' && this.count === 0 ? block.text.slice(1) : block.text;
+    this.count += block.entries;
+    return this.out.write(text);
   }
 
   async end(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   MemoryNameBook,
   parseAuditFilter,
   parseTime,
+  replayBlocks,
   replayEntries,
   stateAt,
   traceTree,
@@ -192,13 +193,28 @@ export function registerAuditCommands(
         await writer.begin();
         let head = log.head().position;
         const progress = new Progress('replaying');
-        let last = 0;
-        for (const replayed of replayEntries(log, filter, 0, head, names)) {
-          await writer.entry(replayed);
-          last = replayed.row.position;
-          if (replayed.entry.position % 1000 === 0) progress.update(last, head);
-          if (out.gone) break;
-        }
+        const style = options.format === 'json' ? 'json' : 'ndjson';
+        /** Entries after `after` up to `to`: NDJSON and JSON in blocks (worker threads on a long log), the others one by one. */
+        const replayRange = async (
+          after: number,
+          to: number,
+          onProgress?: (at: number) => void,
+        ) => {
+          if (writer.writesBlocks) {
+            for await (const block of replayBlocks(log, filter, { after, to, names, style })) {
+              await writer.block(block);
+              onProgress?.(block.position);
+              if (out.gone) break;
+            }
+            return;
+          }
+          for (const replayed of replayEntries(log, filter, after, to, names)) {
+            await writer.entry(replayed);
+            if (replayed.entry.position % 1000 === 0) onProgress?.(replayed.row.position);
+            if (out.gone) break;
+          }
+        };
+        await replayRange(0, head, (at) => progress.update(at, head));
         progress.update(head, head);
         progress.done();
         await out.flush();
@@ -206,11 +222,9 @@ export function registerAuditCommands(
           await sleep(250);
           const now = log.head().position;
           if (now <= head) continue;
-          for (const replayed of replayEntries(log, filter, head, now, names))
-            await writer.entry(replayed);
+          await replayRange(head, now);
           await out.flush();
           head = now;
-          last = now;
         }
         await writer.end();
       } finally {

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { SchemaRegistry, SqliteEventStore, type Synchronous } from '#libs/event-store';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { findEventSchemasDir, loadSchemas } from './event-schemas';
+import { SqliteEventStore, type Synchronous } from '#libs/event-store';
 import {
   ProjectionRunner,
   ReadModelDatabase,
@@ -18,7 +19,6 @@ import {
 } from '#libs/pairing';
 import {
   ROUTING_EVENT_TYPES,
-  ROUTING_UPCASTERS,
   RouteTable,
   routingReadModel,
 } from '#libs/routing';
@@ -48,21 +48,7 @@ export function emittedEventTypes(): string[] {
   ].sort();
 }
 
-export function findEventSchemasDir(from = __dirname): string {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    const candidate = join(dir, 'event-schemas');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new Error(`event-schemas/ not found above ${from}`);
-  }
-}
-
-/** Every event schema, with the upcasters that read older versions as the newest. */
-export function loadSchemas(): SchemaRegistry {
-  const registry = SchemaRegistry.fromDirectory(findEventSchemasDir());
-  for (const step of ROUTING_UPCASTERS)
-    registry.registerUpcaster(step.type, step.fromVersion, step.upcast);
-  return registry;
-}
+export { findEventSchemasDir, loadSchemas };
 
 export interface Infrastructure {
   dataDir: string;

@@ -17,6 +17,11 @@ export {
   type ReplayedEntry,
 } from './infrastructure/audit-replay';
 export {
+  replayBlocks,
+  type ReplayBlock,
+  type ReplayBlockOptions,
+} from './infrastructure/replay-blocks';
+export {
   exportLog,
   importLog,
   archiveLine,

@@ -216,11 +216,45 @@ export function describeEvent(event: AuditSource, names: NameBook): AuditEntry {
   return entry;
 }
 
+/**
+ * True when describing an event of this type (or learning a name from it) reads its data, not
+ * only its stream, type and metadata. Keep in step with `namingOf`, `targetOf`, `failureOf` and
+ * `describeEvent` above: a replay that cannot read data the way the reader would (a worker
+ * without the upcasters) checks this before taking on such a type.
+ */
+export function describeReadsData(type: string): boolean {
+  return (
+    type === 'DevicePaired' ||
+    type === 'DeviceRenamed' ||
+    type === 'ApiKeyCreated' ||
+    type.startsWith('Admin') ||
+    type.startsWith('Config') ||
+    type === 'GatewayInstanceCreated'
+  );
+}
+
+/** What a MemoryNameBook knows, as plain data (to hand to a worker thread). */
+export interface NameBookSnapshot {
+  names: [key: string, name: string][];
+  position: number;
+}
+
 /** A NameBook over plain maps, updated as events go by (the CLI's replay, the pure folds' tests). */
 export class MemoryNameBook implements NameBook {
   private readonly names = new Map<string, string>();
   /** Position of the log up to which names have been learnt (kept by the reader). */
   position = 0;
+
+  static from(snapshot: NameBookSnapshot): MemoryNameBook {
+    const book = new MemoryNameBook();
+    for (const [key, name] of snapshot.names) book.names.set(key, name);
+    book.position = snapshot.position;
+    return book;
+  }
+
+  snapshot(): NameBookSnapshot {
+    return { names: [...this.names], position: this.position };
+  }
 
   get(kind: 'device' | 'apikey', id: string): string | undefined {
     return this.names.get(`${kind}:${id}`);

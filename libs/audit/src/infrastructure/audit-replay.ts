@@ -58,8 +58,16 @@ export function detailsJson(row: LogRow): string {
     : row.dataText;
 }
 
+/** The entry as JSON without its closing brace, for `withDetails` to finish. */
+export function entryHead(entry: AuditEntry): string {
+  return JSON.stringify(entry).slice(0, -1);
+}
+
+export function withDetails(head: string, details: string): string {
+  return `${head},"details":${details}}`;
+}
+
 /** One NDJSON line: the entry and its masked details. */
 export function entryLine({ entry, row }: ReplayedEntry): string {
-  const head = JSON.stringify(entry);
-  return `${head.slice(0, -1)},"details":${detailsJson(row)}}`;
+  return withDetails(entryHead(entry), detailsJson(row));
 }

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SchemaRegistry, SqliteEventStore, verifyChain } from '#libs/event-store';
-import { verifyLog } from './chain';
+import { verifyLog as verifyLogWith, type VerifyOptions } from './chain';
 
 const EVENTS = 50;
 const schemas = SchemaRegistry.fromDirectory(resolve(__dirname, '../../../../event-schemas'));
@@ -45,7 +45,17 @@ function routeAdded(i: number) {
   };
 }
 
-describe('verifyLog on a tampered events file', () => {
+// Each case three ways: one walk on this thread, the same walk turning the event loop every 7
+// positions, and three worker threads over stretches 1-17, 18-34 and 35-50 joined in order.
+const MODES: [string, VerifyOptions][] = [
+  ['on the calling thread', { workers: 1 }],
+  ['on the calling thread, in slices', { workers: 1, yieldEvery: 7 }],
+  ['in three worker threads', { workers: 3, parallelFrom: 0 }],
+];
+
+describe.each(MODES)('verifyLog on a tampered events file, %s', (_mode, mode) => {
+  const verifyLog = (file: string, options: VerifyOptions = {}) =>
+    verifyLogWith(file, { ...mode, ...options });
   let dir: string;
   let path: string;
   let head: string;
@@ -142,6 +152,49 @@ describe('verifyLog on a tampered events file', () => {
       firstBadPosition: 20,
       events: 19,
     });
+  });
+
+  it('a break on the first event of a stretch is located there, with what verified before it', async () => {
+    tamper((db) =>
+      db
+        .prepare(
+          `UPDATE events SET metadata = replace(metadata, 'alice', 'mallory') WHERE position = 18`,
+        )
+        .run(),
+    );
+    expect(await verifyLog(path)).toMatchObject({
+      intact: false,
+      firstBadPosition: 18,
+      events: 17,
+      headPosition: 17,
+      reason: 'its content does not match its hash',
+    });
+    tamper((db) => db.prepare('DELETE FROM events WHERE position = 17').run());
+    expect(await verifyLog(path)).toMatchObject({
+      intact: false,
+      firstBadPosition: 17,
+      events: 16,
+      reason: expect.stringMatching(/position 17 is missing/),
+    });
+  });
+
+  it('a forged link at the start of a stretch is caught where the stretches join', async () => {
+    tamper((db) =>
+      db.prepare(`UPDATE events SET prev_hash = ? WHERE position = 35`).run('f'.repeat(64)),
+    );
+    expect(await verifyLog(path)).toMatchObject({
+      intact: false,
+      firstBadPosition: 35,
+      events: 34,
+      reason: 'its previous-hash link does not match the event before it',
+    });
+  });
+
+  it('progress counts every event once and ends at the total', async () => {
+    const seen: [number, number][] = [];
+    await verifyLog(path, { onProgress: (checked, total) => seen.push([checked, total]) });
+    expect(seen.at(-1)).toEqual([EVENTS, EVENTS]);
+    expect(seen.every(([checked, total]) => checked <= total && total === EVENTS)).toBe(true);
   });
 
   it('two swapped rows are located at the first of them', async () => {

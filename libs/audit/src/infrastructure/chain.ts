@@ -1,135 +1,206 @@
-import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { GENESIS_HASH } from '#libs/event-store';
 import type { ChainStatus } from '../application/audit.ports';
-import { ROW_COLUMNS, type RawRow } from './log-row';
+import { joinRanges, verifyRange, type Joined, type Link, type RangeResult } from './chain-range';
+import type { RangeMessage, RangeTask } from './chain.worker';
 
-/**
- * The event store's chain link (libs/event-store `chainHash`): SHA-256 over the previous hash
- * and every stored column, each length-prefixed. Built as one string and hashed in one call,
- * which is what makes verifying a million events fast; the store's own files are the test
- * that both functions agree.
- */
-export function linkHash(prevHash: string, row: RawRow): string {
-  const [position, id, stream, revision, type, schemaVersion, data, metadata, recordedAt] = row;
-  const p = String(position);
-  const r = String(revision);
-  const v = String(schemaVersion);
-  return createHash('sha256')
-    .update(
-      `${prevHash}\n${p.length}:${p}\n${id.length}:${id}\n${stream.length}:${stream}\n${r.length}:${r}\n${type.length}:${type}\n${v.length}:${v}\n${recordedAt.length}:${recordedAt}\n${metadata.length}:${metadata}\n${data.length}:${data}`,
-    )
-    .digest('hex');
-}
+export { checkLink, linkHash } from './chain-range';
 
 export interface VerifyOptions {
   /** A head hash recorded earlier (gateway log, backup note): it must be in the chain. */
   expectHead?: string;
   onProgress?: (checked: number, total: number) => void;
-  /** Rows between turns of the event loop (0: never yield, for the CLI). */
+  /** Positions between turns of the event loop when verifying on the calling thread (0: never yield, for the CLI). */
   yieldEvery?: number;
+  /** Worker threads for a long log (default: one per core, at most 8; 1: always on the calling thread). */
+  workers?: number;
+  /** Logs with at least this many events are verified in worker threads (default 100,000). */
+  parallelFrom?: number;
 }
 
-/**
- * Checks a row against the link before it. Returns the reason it fails, or undefined when it
- * verifies. Shared by `verify` and by `events import`, which checks each row as it arrives.
- */
-export function checkLink(
-  row: RawRow,
-  prev: { position: number; hash: string },
-): { position: number; reason: string } | undefined {
-  const position = row[0];
-  if (position > prev.position + 1)
-    return {
-      position: prev.position + 1,
-      reason: `event at position ${prev.position + 1} is missing (next stored position is ${position})`,
-    };
-  if (position !== prev.position + 1)
-    return { position, reason: `position ${position} is out of order` };
-  if (row[9] !== prev.hash)
-    return { position, reason: 'its previous-hash link does not match the event before it' };
-  if (linkHash(prev.hash, row) !== row[10])
-    return { position, reason: 'its content does not match its hash' };
-  return undefined;
-}
+/** Logs shorter than this are walked on the calling thread: starting workers would cost more. */
+const PARALLEL_FROM = 100_000;
 
 /**
- * Walks the events file in position order inside one read transaction (a gateway appending
- * meanwhile is neither seen half-way nor mistaken for a truncation) and recomputes every link.
- * An edited event fails on its own content, a deleted, inserted or moved one on the link of
- * the event after it, a deleted tail on SQLite's AUTOINCREMENT counter and, when the counter
- * was reset too, on the expected head hash.
+ * Walks the events file in position order and recomputes every link. An edited event fails on
+ * its own content, a deleted, inserted or moved one on the link of the event after it, a
+ * deleted tail on SQLite's AUTOINCREMENT counter and, when the counter was reset too, on the
+ * expected head hash.
+ *
+ * The head, the count and the counter are read in one read transaction, and only events up to
+ * that head are checked: a gateway appending meanwhile is neither seen half-way nor mistaken
+ * for a truncation (stored events never change, the store refuses UPDATE and DELETE). A long
+ * log is split into stretches verified side by side in worker threads (`verifyRange`) and
+ * joined in order (`joinRanges`), which reports the same first break a single walk would.
  */
 export async function verifyLog(path: string, options: VerifyOptions = {}): Promise<ChainStatus> {
+  const expected = options.expectHead?.toLowerCase();
   const db = new Database(path, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 10000');
+  let joined: Joined;
+  let sequence: number;
+  let total: number;
   try {
+    db.pragma('busy_timeout = 10000');
     db.exec('BEGIN');
-    const total = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
-    const rows = db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM events ORDER BY position ASC`)
-      .raw(true)
-      .iterate() as IterableIterator<RawRow>;
-    const head = { position: 0, hash: GENESIS_HASH };
-    let checked = 0;
-    let broken: { position: number; reason: string } | undefined;
-    let expectedAt: number | undefined;
-    const yieldEvery = options.yieldEvery ?? 0;
-    const expected = options.expectHead?.toLowerCase();
-    for (const row of rows) {
-      broken = checkLink(row, head);
-      if (broken) {
-        rows.return?.();
-        break;
-      }
-      head.position = row[0];
-      head.hash = row[10];
-      if (row[10] === expected) expectedAt = row[0];
-      checked += 1;
-      if (checked % 10_000 === 0) {
-        options.onProgress?.(checked, total);
-        if (yieldEvery > 0 && checked % yieldEvery === 0)
-          await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    if (!broken) {
-      const sequence = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`).get() as
-        { seq: number } | undefined;
-      if (sequence && sequence.seq > head.position)
-        broken = {
-          position: head.position + 1,
-          reason: `events after position ${head.position} were removed (the log had reached ${sequence.seq})`,
-        };
-    }
-    db.exec('COMMIT');
-    const status: ChainStatus = {
-      intact: broken === undefined,
-      events: checked,
-      headPosition: head.position,
-      headHash: head.hash,
+    const bounds = db.prepare('SELECT count(*) AS n, max(position) AS last FROM events').get() as {
+      n: number;
+      last: number | null;
     };
-    if (broken) {
-      status.firstBadPosition = broken.position;
-      status.reason = broken.reason;
-      status.failure = 'chain';
+    total = bounds.n;
+    const last = bounds.last ?? 0;
+    sequence =
+      (
+        db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`).get() as
+          { seq: number } | undefined
+      )?.seq ?? 0;
+    const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), 8));
+    const parallel = workers > 1 && total >= (options.parallelFrom ?? PARALLEL_FROM);
+    const script = parallel ? workerScript(options.workers !== undefined) : undefined;
+    if (script) {
+      db.exec('COMMIT');
+      joined = await verifyInWorkers(
+        script,
+        path,
+        last,
+        workers,
+        total,
+        expected,
+        options.onProgress,
+      );
+    } else {
+      joined = await verifyHere(db, last, total, expected, options);
+      db.exec('COMMIT');
     }
-    if (expected !== undefined) {
-      if (expected === GENESIS_HASH) expectedAt = 0;
-      status.expectedHead =
-        expectedAt === undefined
-          ? { hash: expected }
-          : { hash: expected, position: expectedAt, newerEvents: head.position - expectedAt };
-      if (expectedAt === undefined && status.intact) {
-        status.intact = false;
-        status.failure = 'expected-head';
-        status.firstBadPosition = head.position + 1;
-        status.reason = `the expected head ${expected} is not in the log: events were removed from its end, or it was rewritten (the log ends at position ${head.position} with ${head.hash})`;
-      }
-    }
-    if (status.intact) options.onProgress?.(checked, total);
-    return status;
   } finally {
     if (db.inTransaction) db.exec('ROLLBACK');
     db.close();
   }
+  const { head, checked } = joined;
+  let broken = joined.broken;
+  if (!broken && sequence > head.position)
+    broken = {
+      position: head.position + 1,
+      reason: `events after position ${head.position} were removed (the log had reached ${sequence})`,
+    };
+  const status: ChainStatus = {
+    intact: broken === undefined,
+    events: checked,
+    headPosition: head.position,
+    headHash: head.hash,
+  };
+  if (broken) {
+    status.firstBadPosition = broken.position;
+    status.reason = broken.reason;
+    status.failure = 'chain';
+  }
+  if (expected !== undefined) {
+    const expectedAt = expected === GENESIS_HASH ? 0 : joined.expectedAt;
+    status.expectedHead =
+      expectedAt === undefined
+        ? { hash: expected }
+        : { hash: expected, position: expectedAt, newerEvents: head.position - expectedAt };
+    if (expectedAt === undefined && status.intact) {
+      status.intact = false;
+      status.failure = 'expected-head';
+      status.firstBadPosition = head.position + 1;
+      status.reason = `the expected head ${expected} is not in the log: events were removed from its end, or it was rewritten (the log ends at position ${head.position} with ${head.hash})`;
+    }
+  }
+  if (status.intact) options.onProgress?.(checked, total);
+  return status;
+}
+
+const GENESIS: Link = { position: 0, hash: GENESIS_HASH };
+
+/** On this thread, inside the caller's read transaction; turns the event loop every `yieldEvery` positions. */
+async function verifyHere(
+  db: Database.Database,
+  last: number,
+  total: number,
+  expectHead: string | undefined,
+  options: VerifyOptions,
+): Promise<Joined> {
+  const step = options.yieldEvery && options.yieldEvery > 0 ? options.yieldEvery : last + 1;
+  const ranges: RangeResult[] = [];
+  let done = 0;
+  for (let from = 1; from <= last; from += step) {
+    const range = verifyRange(db, from, Math.min(last, from + step - 1), {
+      ...(expectHead !== undefined ? { expectHead } : {}),
+      onProgress: (checked) => options.onProgress?.(done + checked, total),
+    });
+    ranges.push(range);
+    done += range.checked;
+    if (range.broken) break;
+    if (from + step <= last) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return joinRanges(GENESIS, ranges);
+}
+
+/** Positions 1..last in `workers` equal stretches, each verified by a worker thread of its own. */
+async function verifyInWorkers(
+  script: string,
+  path: string,
+  last: number,
+  workers: number,
+  total: number,
+  expectHead: string | undefined,
+  onProgress: VerifyOptions['onProgress'],
+): Promise<Joined> {
+  const span = Math.ceil(last / workers);
+  const progress = new Array<number>(workers).fill(0);
+  const ranges = await Promise.all(
+    Array.from({ length: workers }, (_, i) => {
+      const task: RangeTask = {
+        path,
+        from: i * span + 1,
+        to: Math.min(last, (i + 1) * span),
+        ...(expectHead !== undefined ? { expectHead } : {}),
+      };
+      return new Promise<RangeResult>((resolve, reject) => {
+        const worker = new Worker(script, { workerData: task });
+        let result: RangeResult | undefined;
+        worker.on('message', (message: RangeMessage) => {
+          if (message.kind === 'done') {
+            result = message.result;
+            return;
+          }
+          progress[i] = message.checked;
+          onProgress?.(
+            progress.reduce((a, b) => a + b, 0),
+            total,
+          );
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) =>
+          result
+            ? resolve(result)
+            : reject(new Error(`chain verification worker exited with code ${code}`)),
+        );
+      });
+    }),
+  );
+  return joinRanges(GENESIS, ranges);
+}
+
+/**
+ * The built worker next to this file, or in dist/ when this runs from the TypeScript sources
+ * (tests). Without one, the log is walked on the calling thread, unless workers were asked for.
+ */
+function workerScript(required: boolean): string | undefined {
+  const here = join(__dirname, 'chain.worker.js');
+  if (existsSync(here)) return here;
+  const built = resolve(
+    __dirname,
+    '../../../../dist/libs/audit/src/infrastructure/chain.worker.js',
+  );
+  if (existsSync(built)) return built;
+  if (required)
+    throw new Error(
+      `chain verification worker not found at ${here} or ${built}: run "npm run build"`,
+    );
+  return undefined;
 }

@@ -1,10 +1,16 @@
 import Database from 'better-sqlite3';
-import { GENESIS_HASH } from '#libs/event-store';
 import { splitQualified, type AuditFilter } from '../domain/audit-filter';
 import { CREATION_TYPES, FULL_HISTORY_STREAMS, SNAPSHOT_STREAMS } from '../domain/history-state';
 import { LogRow, ROW_COLUMNS, type RawRow, type Upcasting } from './log-row';
 
 const NAMING_TYPES = ['DevicePaired', 'DeviceRenamed', 'ApiKeyCreated'];
+
+/**
+ * The event store's GENESIS_HASH, the link before the first event. Not imported: this file is
+ * loaded by replay worker threads, which must not load the event store (and its KurrentDB
+ * client) each; event-log-file.spec.ts checks that the two agree.
+ */
+export const EMPTY_LOG_HASH = '0'.repeat(64);
 const REMOVAL_TYPES = ['AppRemoved', 'RouteRemoved'];
 
 /**
@@ -17,7 +23,7 @@ export class EventLogFile {
 
   private constructor(
     readonly path: string,
-    private readonly upcasting?: Upcasting,
+    readonly upcasting?: Upcasting,
   ) {
     this.db = new Database(path, { readonly: true, fileMustExist: true });
     this.db.pragma('busy_timeout = 10000');
@@ -40,7 +46,7 @@ export class EventLogFile {
     const row = this.db
       .prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1')
       .get() as { position: number; hash: string } | undefined;
-    return row ?? { position: 0, hash: GENESIS_HASH };
+    return row ?? { position: 0, hash: EMPTY_LOG_HASH };
   }
 
   count(): number {

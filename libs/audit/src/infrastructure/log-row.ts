@@ -5,6 +5,8 @@ import type { HistoryEvent } from '../domain/history-state';
 export interface Upcasting {
   latestVersion(type: string): number | undefined;
   upcast(type: string, version: number, data: unknown): { version: number; data: unknown };
+  /** Every type it knows (a SchemaRegistry lists them): lets a replay tell which rows need it. */
+  types?(): string[];
 }
 
 /** The stored columns of one event, in the order `ROW_COLUMNS` selects them. */

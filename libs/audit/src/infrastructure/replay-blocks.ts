@@ -1,0 +1,199 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { describeReadsData, MemoryNameBook } from '../domain/audit-entry';
+import type { AuditFilter } from '../domain/audit-filter';
+import { detailsJson, entryLine, replayEntries, withDetails } from './audit-replay';
+import type { EventLogFile } from './event-log-file';
+import { LogRow } from './log-row';
+import type { ReplayWorkerBlock, ReplayWorkerInput } from './replay.worker';
+
+/** Written entries, in log order, ready to go out as they are. */
+export interface ReplayBlock {
+  text: string;
+  entries: number;
+  /** The log position the replay has reached with this block. */
+  position: number;
+}
+
+export interface ReplayBlockOptions {
+  /** Replay the events after this position (exclusive), up to `to` (inclusive). */
+  after?: number;
+  to: number;
+  /** Names learnt so far; left at `to` afterwards, for a later call (`--follow`). */
+  names?: MemoryNameBook;
+  /** `ndjson`: each entry on a line of its own; `json`: each entry preceded by `,\n` (the items of an array). */
+  style: 'ndjson' | 'json';
+  /** Worker threads for a long replay (default: one per core, at most 8; 1: on this thread). */
+  workers?: number;
+  /** Replays over at least this many positions use workers (default 100,000). */
+  parallelFrom?: number;
+  /** Positions per block handed to a worker (default 10,000). */
+  blockSize?: number;
+}
+
+const PARALLEL_FROM = 100_000;
+const BLOCK_SIZE = 10_000;
+/** Blocks written on this thread are cut at about this many characters. */
+const TEXT_BLOCK = 1 << 16;
+
+/**
+ * `audit replay` as NDJSON or JSON text, block by block. A long replay is cut into stretches of
+ * positions, written side by side by worker threads (each reads its stretch, describes every
+ * event and formats the lines) and handed out in log order, at most two blocks per worker
+ * ahead of the reader, so memory stays bounded however long the log. The text is exactly what
+ * `entryLine` over `replayEntries` gives, names of devices and keys included: each worker
+ * learns every naming event up to each of its stretches.
+ */
+export async function* replayBlocks(
+  log: EventLogFile,
+  filter: AuditFilter,
+  options: ReplayBlockOptions,
+): AsyncGenerator<ReplayBlock> {
+  const after = options.after ?? 0;
+  const names = options.names ?? new MemoryNameBook();
+  const [prefix, suffix] = options.style === 'ndjson' ? ['', '\n'] : [',\n', ''];
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), 8));
+  const latest = newestVersions(log);
+  const script =
+    workers > 1 &&
+    options.to - after >= (options.parallelFrom ?? PARALLEL_FROM) &&
+    latest !== undefined
+      ? workerScript(options.workers !== undefined)
+      : undefined;
+  if (!script || !latest) {
+    let text = '';
+    let entries = 0;
+    for (const replayed of replayEntries(log, filter, after, options.to, names)) {
+      text += `${prefix}${entryLine(replayed)}${suffix}`;
+      entries += 1;
+      if (text.length >= TEXT_BLOCK) {
+        yield { text, entries, position: replayed.row.position };
+        text = '';
+        entries = 0;
+      }
+    }
+    yield { text, entries, position: options.to };
+    return;
+  }
+  const input: ReplayWorkerInput = {
+    path: log.path,
+    filter,
+    latest,
+    names: names.snapshot(),
+    prefix,
+    suffix,
+  };
+  // A small heap per worker: each block is garbage once posted, and an isolate left to grow
+  // its heap freely before collecting would hold hundreds of MB of old blocks.
+  const pool = Array.from(
+    { length: workers },
+    () =>
+      new Worker(script, {
+        workerData: input,
+        resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 },
+      }),
+  );
+  const size = options.blockSize ?? BLOCK_SIZE;
+  const blocks = Math.ceil((options.to - after) / size);
+  const done = new Map<number, ReplayWorkerBlock>();
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const settle = () => {
+    wake?.();
+    wake = undefined;
+  };
+  for (const worker of pool) {
+    worker.on('message', (block: ReplayWorkerBlock) => {
+      done.set(block.seq, block);
+      settle();
+    });
+    worker.on('error', (error) => {
+      failure ??= error;
+      settle();
+    });
+    worker.on('exit', (code) => {
+      failure ??= new Error(`replay worker exited with code ${code}`);
+      settle();
+    });
+  }
+  let sent = 0;
+  const send = () => {
+    const from = after + sent * size + 1;
+    // Block n always goes to worker n mod W: each worker sees its stretches in log order.
+    pool[sent % workers]!.postMessage({
+      seq: sent,
+      from,
+      to: Math.min(options.to, from + size - 1),
+    });
+    sent += 1;
+  };
+  try {
+    while (sent < Math.min(blocks, workers * 2)) send();
+    for (let seq = 0; seq < blocks; seq++) {
+      while (!done.has(seq)) {
+        if (failure) throw failure;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      const block = done.get(seq)!;
+      done.delete(seq);
+      if (sent < blocks) send();
+      let text = '';
+      for (const part of block.parts)
+        text +=
+          typeof part === 'string'
+            ? part
+            : `${prefix}${withDetails(part.head, detailsJson(new LogRow(part.raw, log.upcasting)))}${suffix}`;
+      yield {
+        text,
+        entries: block.entries,
+        position: Math.min(options.to, after + (seq + 1) * size),
+      };
+    }
+    // Learn the names the workers learnt, so a later call goes on from here.
+    for (const row of log.namingEvents(names.position, options.to)) names.learn(row.type, row.data);
+    names.position = Math.max(names.position, options.to);
+  } finally {
+    for (const worker of pool) {
+      worker.removeAllListeners('exit');
+      void worker.terminate();
+    }
+  }
+}
+
+/**
+ * The newest schema version of every type that has older ones, which a worker cannot upcast;
+ * undefined when a worker cannot take this log on: the upcasting does not list its types, or a
+ * type whose description reads its data has older versions.
+ */
+function newestVersions(log: EventLogFile): Record<string, number> | undefined {
+  const upcasting = log.upcasting;
+  if (!upcasting) return {};
+  if (!upcasting.types) return undefined;
+  const latest: Record<string, number> = {};
+  for (const type of upcasting.types()) {
+    const version = upcasting.latestVersion(type) ?? 1;
+    if (version <= 1) continue;
+    if (describeReadsData(type)) return undefined;
+    latest[type] = version;
+  }
+  return latest;
+}
+
+/**
+ * The built worker next to this file, or in dist/ when this runs from the TypeScript sources
+ * (tests). Without one, the replay runs on the calling thread, unless workers were asked for.
+ */
+function workerScript(required: boolean): string | undefined {
+  const here = join(__dirname, 'replay.worker.js');
+  if (existsSync(here)) return here;
+  const built = resolve(
+    __dirname,
+    '../../../../dist/libs/audit/src/infrastructure/replay.worker.js',
+  );
+  if (existsSync(built)) return built;
+  if (required)
+    throw new Error(`replay worker not found at ${here} or ${built}: run "npm run build"`);
+  return undefined;
+}
