@@ -101,8 +101,10 @@ export class AppModule {
         ConfigModule,
         AuditModule.register({
           dataDir: infra.dataDir,
-          eventsFile: infra.eventsPath,
           clock: services.clock,
+          ...(infra.log.kind === 'sqlite'
+            ? { eventsFile: infra.log.path }
+            : { store: infra.log.store }),
         }),
         HealthModule,
         ActivityModule,

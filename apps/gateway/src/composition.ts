@@ -1,7 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findEventSchemasDir, loadSchemas } from './event-schemas';
-import { SqliteEventStore, type Synchronous } from '#libs/event-store';
+import {
+  KurrentDbEventStore,
+  SqliteEventStore,
+  type EventStore,
+  type Synchronous,
+} from '#libs/event-store';
 import {
   ProjectionRunner,
   ReadModelDatabase,
@@ -17,12 +22,8 @@ import {
   PAIRING_EVENT_TYPES,
   PairingCodes,
 } from '#libs/pairing';
-import {
-  ROUTING_EVENT_TYPES,
-  RouteTable,
-  routingReadModel,
-} from '#libs/routing';
-import { auditReadModel } from '#libs/audit';
+import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
+import { auditReadModel, StreamHeads } from '#libs/audit';
 import { activityReadModel } from '#libs/activity';
 import { HEALTH_EVENT_TYPES, ServiceHealthProjection } from '#libs/health';
 import { WEBHOOK_EVENT_TYPES, WebhookDirectory } from '#libs/webhooks';
@@ -50,11 +51,25 @@ export function emittedEventTypes(): string[] {
 
 export { findEventSchemasDir, loadSchemas };
 
+/** The backend behind the event store port, for what reads below the port (audit, head log, metrics). */
+export type EventLog =
+  | {
+      kind: 'sqlite';
+      store: SqliteEventStore;
+      /** The events file (may be shared with other replicas). */
+      path: string;
+    }
+  | {
+      kind: 'kurrentdb';
+      store: KurrentDbEventStore;
+      /** Each stream's last chain link, kept from the subscription (the head line's digest). */
+      heads: StreamHeads;
+    };
+
 export interface Infrastructure {
   dataDir: string;
-  /** The SQLite events file (may be shared with other replicas). */
-  eventsPath: string;
-  store: SqliteEventStore;
+  store: EventStore;
+  log: EventLog;
   readModels: ReadModelDatabase;
   routeTable: RouteTable;
   /** Admin accounts, API keys, ended sessions and sign-in failures (in memory). */
@@ -87,17 +102,37 @@ export const paths = (
 export async function openInfrastructure(
   dataDir: string,
   logger: RunnerLogger,
-  options: { synchronous?: Synchronous; eventsPath?: string; readModelsPath?: string } = {},
+  options: {
+    synchronous?: Synchronous;
+    eventsPath?: string;
+    readModelsPath?: string;
+    /** A KurrentDB connection string: the log lives there instead of the events file (storage.event_store). */
+    kurrentdb?: string;
+  } = {},
 ): Promise<Infrastructure> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const files = paths(dataDir, options);
-  for (const file of [files.events, files.readModels])
+  for (const file of options.kurrentdb ? [files.readModels] : [files.events, files.readModels])
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const store = SqliteEventStore.open({
-    path: files.events,
-    schemas: loadSchemas(),
-    ...(options.synchronous ? { synchronous: options.synchronous } : {}),
-  });
+  const log: EventLog = options.kurrentdb
+    ? {
+        kind: 'kurrentdb',
+        store: new KurrentDbEventStore({
+          connectionString: options.kurrentdb,
+          schemas: loadSchemas(),
+        }),
+        heads: new StreamHeads(KurrentDbEventStore.chainHashOf),
+      }
+    : {
+        kind: 'sqlite',
+        path: files.events,
+        store: SqliteEventStore.open({
+          path: files.events,
+          schemas: loadSchemas(),
+          ...(options.synchronous ? { synchronous: options.synchronous } : {}),
+        }),
+      };
+  const store: EventStore = log.store;
   const contributions = readModelContributions();
   const readModels = await ReadModelDatabase.open(files.readModels, contributions);
   const routeTable = new RouteTable();
@@ -112,13 +147,25 @@ export async function openInfrastructure(
     store,
     readModels,
     contributions.flatMap((c) => c.projections),
-    [routeTable, access, devices, pairingCodes, proposals, health, webhooks, deployments],
+    [
+      routeTable,
+      access,
+      devices,
+      pairingCodes,
+      proposals,
+      health,
+      webhooks,
+      deployments,
+      ...(log.kind === 'kurrentdb' ? [log.heads] : []),
+    ],
     logger,
+    // KurrentDB's commit positions grow by bytes, not by one: lag is counted in events there.
+    { consecutivePositions: log.kind === 'sqlite' },
   );
   return {
     dataDir,
-    eventsPath: files.events,
     store,
+    log,
     readModels,
     routeTable,
     access,

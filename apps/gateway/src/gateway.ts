@@ -31,7 +31,7 @@ import {
 } from '#libs/live';
 import { DevicePresenceStore, ensureInstanceId } from '#libs/pairing';
 import { DiscoveryService, DockerSource, KubernetesSource, MdnsSource } from '#libs/discovery';
-import { headHashLine } from '#libs/audit';
+import { headHashLine, streamHeadsLine } from '#libs/audit';
 import {
   HealthChecker,
   HealthRecorder,
@@ -96,7 +96,13 @@ export async function startGateway(
       info: (msg, fields) => logger.info(fields ?? {}, msg),
       error: (msg, fields) => logger.error(fields ?? {}, msg),
     },
-    { eventsPath: settings.storage.eventsPath, readModelsPath: settings.storage.readModelsPath },
+    {
+      eventsPath: settings.storage.eventsPath,
+      readModelsPath: settings.storage.readModelsPath,
+      ...(settings.storage.eventStore === 'kurrentdb' && settings.storage.kurrentdbUrl
+        ? { kurrentdb: settings.storage.kurrentdbUrl }
+        : {}),
+    },
   );
   infra.runner.start();
   const config = settings.config;
@@ -167,7 +173,8 @@ export async function startGateway(
     { version: GATEWAY_VERSION },
   );
   metrics.start(infra.store);
-  infra.store.observeAppends((seconds, outcome) => metrics.observeAppend(seconds, outcome));
+  if (infra.log.kind === 'sqlite')
+    infra.log.store.observeAppends((seconds, outcome) => metrics.observeAppend(seconds, outcome));
   checker.onProbe((appId, ok, latencyMs) => metrics.observeProbe(appId, ok, latencyMs));
   const scheme = tls ? 'https' : 'http';
   const baseUrl = config.server.base_url || detectBaseUrl(scheme, settings.port);
@@ -191,10 +198,13 @@ export async function startGateway(
   };
   const sweeper = setInterval(() => sweepSessions(infra.access), 10 * 60_000).unref();
   // A head hash recorded outside the file is what catches a truncated or rewritten log
-  // (`nekzus audit verify --expect-head`): logged every hour and at shutdown.
+  // (`nekzus audit verify --expect-head`): logged every hour and at shutdown. KurrentDB has no
+  // global chain: the line carries the commit position and the digest of every stream's head.
+  const log = infra.log;
   const logHead = () => {
     try {
-      const head = headHashLine(infra.eventsPath);
+      const head =
+        log.kind === 'sqlite' ? headHashLine(log.path) : streamHeadsLine(log.heads.snapshot());
       logger.info(head.fields, head.msg);
     } catch (error) {
       logger.warn({ err: String(error) }, 'could not read the event log head');
@@ -452,9 +462,13 @@ export function describeStart(settings: GatewaySettings, gateway: RunningGateway
   const p = paths(settings.dataDir, settings.storage);
   const url = gateway.url;
   const scheme = new URL(url).protocol.slice(0, -1);
+  const events =
+    gateway.infra.log.kind === 'kurrentdb'
+      ? 'KurrentDB (storage.kurrentdb.connection_string)'
+      : p.events;
   const lines = [
     `Nekzus gateway listening on ${settings.host ? url : `${scheme}://0.0.0.0:${new URL(url).port} (all interfaces; this machine: ${url})`}`,
-    `data directory ${settings.dataDir} (events: ${p.events}, read models: ${p.readModels})`,
+    `data directory ${settings.dataDir} (events: ${events}, read models: ${p.readModels})`,
   ];
   const tls = gateway.tls;
   if (tls?.source === 'auto')

@@ -11,7 +11,11 @@ const projection: SchemaObject = {
     kind: { type: 'string' },
     state: { type: 'string', description: '`live` once caught up; `failed` after an error.' },
     position: { type: 'integer', description: 'The last event applied.' },
-    lag: { type: 'integer', description: 'Events behind the head of the log.' },
+    lag: {
+      type: 'integer',
+      description:
+        'Events behind the head of the log (on KurrentDB counted from the log, at most 10,000).',
+    },
     lastError: { type: 'string' },
   },
 };

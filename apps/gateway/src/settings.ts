@@ -72,11 +72,9 @@ export function loadSettings(
   const config = result.config;
   const listen = config ? parseAddr(config.server.addr) : undefined;
   if (config && !listen) problems.push(`server.addr: "${config.server.addr}" is not host:port`);
-  if (config?.storage.event_store === 'kurrentdb')
-    // The adapter exists (libs/event-store/src/kurrentdb) and the CLI uses it; the gateway's
-    // audit endpoints and head-hash log still read the SQLite file, so it does not start on it.
+  if (config?.storage.event_store === 'kurrentdb' && !config.storage.kurrentdb.connection_string)
     problems.push(
-      'storage.event_store (NEKZUS_EVENT_STORE): the gateway does not run on "kurrentdb" yet; its KurrentDB adapter is used by "nekzus events import --kurrentdb" and "nekzus audit verify --kurrentdb" (see docs/decisions/0008)',
+      'storage.kurrentdb.connection_string (NEKZUS_KURRENTDB_URL): required when storage.event_store is "kurrentdb", e.g. "kurrentdb+discover://node1:2113,node2:2113,node3:2113?tls=true"',
     );
   if (problems.length > 0 || !config || !listen) throw new SettingsError(problems.join('\n'));
   const dataDir = resolve(config.storage.data_dir);

@@ -1,15 +1,19 @@
 import { join } from 'node:path';
 import { Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import type { EventStore } from '#libs/event-store';
 import { READ_MODEL_DATABASE, type ReadModelDatabase } from '#libs/projections';
 import { AUDIT_LOG_READ } from './application/audit-log.port';
 import { CHAIN_VERIFIER, HISTORY_SOURCE, type ChainVerifier } from './application/audit.ports';
-import { AUDIT_QUERY_HANDLERS } from './application/audit.queries';
+import { AUDIT_QUERY_HANDLERS, GetStateAtHandler } from './application/audit.queries';
 import type { HistorySource } from './application/history';
+import { GetStateAtFromStoreHandler, HISTORY_STORE } from './application/state-at-store.handler';
 import { AuditLogReadRepository } from './infrastructure/audit.read-repository';
 import { verifyLog } from './infrastructure/chain';
 import { EventLogFile } from './infrastructure/event-log-file';
 import type { Upcasting } from './infrastructure/log-row';
+import { streamChainVerifier } from './infrastructure/stream-chain-verifier';
+import type { StreamChainSource } from './infrastructure/stream-chains';
 import { AUDIT_CLOCK, AuditController } from './interface/audit.controller';
 
 export interface AuditModuleOptions {
@@ -20,6 +24,11 @@ export interface AuditModuleOptions {
   /** The schema registry, so that events of older schema versions are upcast as the store does. */
   upcasting?: Upcasting;
   clock?: () => number;
+  /**
+   * The log is a KurrentDB store, not a file: the state at a time is folded through the port
+   * and verify walks every stream's chain (docs/decisions/0010). `dataDir`/`eventsFile` unused.
+   */
+  store?: EventStore & StreamChainSource;
 }
 
 /** The events file, opened read-only on first use and closed with the application. */
@@ -58,12 +67,18 @@ class LazyEventLog implements HistorySource, OnModuleDestroy {
 @Module({})
 export class AuditModule {
   static register(options: AuditModuleOptions): DynamicModule {
+    if (options.store) return AuditModule.onStore(options.store, options.clock);
     const eventsFile = options.eventsFile ?? join(options.dataDir, 'events.db');
     const history = new LazyEventLog(eventsFile, options.upcasting);
     const verifier: ChainVerifier = {
       // Yields to the event loop between blocks of rows: the proxy keeps serving meanwhile.
-      verify: (expectHead) =>
-        verifyLog(eventsFile, { yieldEvery: 20_000, ...(expectHead ? { expectHead } : {}) }),
+      verify: async (expectHead) => ({
+        chain: 'global',
+        ...(await verifyLog(eventsFile, {
+          yieldEvery: 20_000,
+          ...(expectHead ? { expectHead } : {}),
+        })),
+      }),
     };
     return {
       module: AuditModule,
@@ -80,6 +95,30 @@ export class AuditModule {
         { provide: HISTORY_SOURCE, useValue: history },
         { provide: CHAIN_VERIFIER, useValue: verifier },
         { provide: AUDIT_CLOCK, useValue: options.clock ?? Date.now },
+      ],
+    };
+  }
+
+  /** The same API on a store without a file (KurrentDB): everything through the port. */
+  private static onStore(
+    store: EventStore & StreamChainSource,
+    clock?: () => number,
+  ): DynamicModule {
+    return {
+      module: AuditModule,
+      imports: [CqrsModule],
+      controllers: [AuditController],
+      providers: [
+        ...AUDIT_QUERY_HANDLERS.filter((h) => h !== GetStateAtHandler),
+        GetStateAtFromStoreHandler,
+        {
+          provide: AUDIT_LOG_READ,
+          inject: [READ_MODEL_DATABASE],
+          useFactory: (db: ReadModelDatabase) => new AuditLogReadRepository(db.dataSource),
+        },
+        { provide: HISTORY_STORE, useValue: store },
+        { provide: CHAIN_VERIFIER, useValue: streamChainVerifier(store) },
+        { provide: AUDIT_CLOCK, useValue: clock ?? Date.now },
       ],
     };
   }

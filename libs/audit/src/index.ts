@@ -29,7 +29,16 @@ export {
   ARCHIVE_FORMAT,
   type ArchiveSummary,
 } from './infrastructure/log-archive';
-export { headHashLine, readHeadHash, type HeadHash } from './infrastructure/head-hash';
+export {
+  headHashLine,
+  readHeadHash,
+  streamHeadsLine,
+  type HeadHash,
+  type StreamHeadsFields,
+} from './infrastructure/head-hash';
+export { StreamHeads, streamHeadsDigest, type StreamHead } from './infrastructure/stream-heads';
+export { streamChainVerifier } from './infrastructure/stream-chain-verifier';
+export { GetStateAtFromStoreHandler, HISTORY_STORE } from './application/state-at-store.handler';
 export { auditEventView, type AuditEventView } from './interface/audit-query.parser';
 export { AuditModule, type AuditModuleOptions } from './audit.module';
 export {

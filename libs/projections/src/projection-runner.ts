@@ -29,6 +29,17 @@ export interface RunnerLogger {
 
 const BATCH = 500;
 
+/** Where positions are not consecutive, lag is counted by reading the log, up to this many events. */
+export const LAG_COUNT_LIMIT = 10_000;
+
+export interface ProjectionRunnerOptions {
+  /**
+   * Positions number the events 1, 2, 3… (the SQLite log), so lag is `head - position`. False for
+   * KurrentDB, whose commit positions are byte offsets: lag is then counted from the log.
+   */
+  consecutivePositions?: boolean;
+}
+
 abstract class Consumer {
   readonly tracker = new PositionTracker();
   state: ProjectionState = 'starting';
@@ -194,6 +205,7 @@ export class ProjectionRunner {
     readModels: readonly ReadModelProjection[],
     inMemory: readonly InMemoryProjection[],
     private readonly logger: RunnerLogger,
+    private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.consumers = [
       ...inMemory.map((p) => new InMemoryConsumer(p, store, logger)),
@@ -220,15 +232,39 @@ export class ProjectionRunner {
 
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.store.headPosition();
-    return this.consumers.map((c) => ({
-      name: c.name,
-      kind: c.kind,
-      state: c.state,
-      position: c.tracker.position,
-      head,
-      lag: head > c.tracker.position ? head - c.tracker.position : 0n,
-      ...(c.lastError ? { lastError: c.lastError } : {}),
-    }));
+    const lags = new Map<bigint, Promise<bigint>>();
+    const lagOf = (position: bigint): Promise<bigint> => {
+      if (head <= position) return Promise.resolve(0n);
+      if (this.options.consecutivePositions !== false) return Promise.resolve(head - position);
+      let lag = lags.get(position);
+      if (!lag) lags.set(position, (lag = this.eventsBetween(position, head)));
+      return lag;
+    };
+    return Promise.all(
+      this.consumers.map(async (c) => {
+        const position = c.tracker.position;
+        return {
+          name: c.name,
+          kind: c.kind,
+          state: c.state,
+          position,
+          head,
+          lag: await lagOf(position),
+          ...(c.lastError ? { lastError: c.lastError } : {}),
+        };
+      }),
+    );
+  }
+
+  /** Events after `position` up to `head`, counted from the log (at most LAG_COUNT_LIMIT). */
+  private async eventsBetween(position: bigint, head: bigint): Promise<bigint> {
+    let count = 0n;
+    for await (const event of this.store.readAll({ from: position })) {
+      if (event.position <= position) continue;
+      if (event.position > head || count >= BigInt(LAG_COUNT_LIMIT)) break;
+      count += 1n;
+    }
+    return count;
   }
 
   async stop(): Promise<void> {

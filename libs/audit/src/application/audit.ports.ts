@@ -1,6 +1,11 @@
 import type { HistorySource } from './history';
 
 export interface ChainStatus {
+  /**
+   * Which check ran: `global`, the one chain through the SQLite log; `per-stream`, each stream's
+   * own chain (KurrentDB), where `headHash` is the digest of every stream's head.
+   */
+  chain?: 'global' | 'per-stream';
   intact: boolean;
   /** Events that verified. */
   events: number;
@@ -14,6 +19,10 @@ export interface ChainStatus {
   failure?: 'chain' | 'expected-head';
   /** With an expected head: where that hash sits in the log (no position when it is nowhere). */
   expectedHead?: { hash: string; position?: number; newerEvents?: number };
+  /** Per-stream chains: streams walked, the ones that broke, and what such a check cannot see. */
+  streams?: number;
+  broken?: { stream: string; revision: string; reason: string }[];
+  limits?: string;
 }
 
 /** Walks the hash chain of the log. */

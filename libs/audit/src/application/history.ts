@@ -1,7 +1,12 @@
+import type { EventStore } from '#libs/event-store';
 import {
   diffHistory,
+  evolveHistory,
   foldHistory,
+  FULL_HISTORY_STREAMS,
   historyView,
+  initialHistoryState,
+  SNAPSHOT_STREAMS,
   type HistoryChange,
   type HistoryEvent,
   type HistoryView,
@@ -26,6 +31,44 @@ export function stateAt(source: HistorySource, at: string): StateAt {
   const position = source.positionAt(at);
   const view = historyView(foldHistory(source.stateEvents(position)));
   return { at, ...view, position };
+}
+
+/**
+ * The same state folded from an event store through its port, for a backend with no file to
+ * query (KurrentDB): the log is read forwards up to the last event recorded at or before `at`
+ * (that event's position is the answer's), folding the app, route, device, key and
+ * administrator streams. It reads through a catch-up subscription, not `readAll`: the KurrentDB
+ * client's reads (its Rust bridge) give `recordedAt` in whole seconds, its subscriptions in
+ * milliseconds, and `at` is compared to the millisecond. The read stops at the head as it was
+ * when the call began.
+ */
+export async function stateAtFromStore(store: EventStore, at: string): Promise<StateAt> {
+  const until = Date.parse(at);
+  const head = await store.headPosition();
+  const state = initialHistoryState();
+  const folded = [...SNAPSHOT_STREAMS, ...FULL_HISTORY_STREAMS];
+  let position = 0n;
+  if (head > 0n) {
+    const subscription = store.subscribeToAll({ from: 'start' });
+    try {
+      for await (const event of subscription) {
+        if (event.recordedAt.getTime() > until) break;
+        position = event.position;
+        if (folded.some((prefix) => event.stream.startsWith(prefix)))
+          evolveHistory(state, {
+            position: Number(event.position),
+            stream: event.stream,
+            type: event.type,
+            recordedAt: event.recordedAt.toISOString(),
+            data: () => event.data,
+          });
+        if (event.position >= head) break;
+      }
+    } finally {
+      subscription.unsubscribe();
+    }
+  }
+  return { at, ...historyView(state), position: Number(position) };
 }
 
 export interface HistoryDiff {

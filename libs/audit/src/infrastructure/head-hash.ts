@@ -29,3 +29,32 @@ export function headHashLine(eventsFile: string): { msg: string; fields: HeadHas
     fields,
   };
 }
+
+export interface StreamHeadsFields {
+  /** The commit position of the last event this replica has applied. */
+  headPosition: number;
+  streams: number;
+  /** SHA-256 over every stream's head (`streamHeadsDigest`). */
+  streamHeadsDigest: string;
+}
+
+/**
+ * The same line on KurrentDB, which has no global chain and so no head hash: the last commit
+ * position and the digest of every stream's head. `GET /api/v1/audit/verify` answers the digest
+ * of the heads it walked as `headHash`; equal digests at one position mean no stream was
+ * deleted or cut short in between.
+ */
+export function streamHeadsLine(heads: { position: bigint; streams: number; digest: string }): {
+  msg: string;
+  fields: StreamHeadsFields;
+} {
+  const fields = {
+    headPosition: Number(heads.position),
+    streams: heads.streams,
+    streamHeadsDigest: heads.digest,
+  };
+  return {
+    msg: `event log head (KurrentDB, per-stream chains): commit position ${fields.headPosition}, ${fields.streams} streams, stream heads digest ${fields.streamHeadsDigest} (compare later with headHash of GET /api/v1/audit/verify at the same position)`,
+    fields,
+  };
+}

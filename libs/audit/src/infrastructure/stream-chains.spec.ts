@@ -71,6 +71,18 @@ describe('audit verify on a per-stream chain backend', () => {
     ]);
   });
 
+  it("digests every stream's head: a stream cut short or deleted changes it, an intact log does not", async () => {
+    const log = { 'route-a': ['{"n":1}', '{"n":2}'], 'app-a': ['{"n":3}'] };
+    const whole = await verifyStreamChains(source(log));
+    expect((await verifyStreamChains(source(log))).headsDigest).toBe(whole.headsDigest);
+    // Both stay "intact" (a per-stream chain cannot tell), only the digest shows it.
+    const cut = await verifyStreamChains(source({ ...log, 'route-a': ['{"n":1}'] }));
+    expect(cut.intact).toBe(true);
+    expect(cut.headsDigest).not.toBe(whole.headsDigest);
+    const deleted = await verifyStreamChains(source({ 'route-a': log['route-a'] }));
+    expect(deleted.headsDigest).not.toBe(whole.headsDigest);
+  });
+
   it('refuses a backend with one global chain (its file is verified instead)', async () => {
     await expect(
       verifyStreamChains({ ...source({}), capabilities: SQLITE_CAPABILITIES }),

@@ -1,4 +1,5 @@
 import type { EventStoreCapabilities, StreamChainReport } from '#libs/event-store';
+import { streamHeadsDigest, type StreamHead } from './stream-heads';
 
 /** A backend whose events carry per-stream chain links (KurrentDB): each stream verifies alone. */
 export interface StreamChainSource {
@@ -13,6 +14,11 @@ export interface StreamChainsStatus {
   chain: 'per-stream';
   streams: number;
   events: number;
+  /**
+   * SHA-256 over every stream's head (name, last revision, last link), as the gateway logs it
+   * (`streamHeadsDigest`): equal to a digest logged earlier when nothing was appended since.
+   */
+  headsDigest: string;
   /** The streams that do not verify, each with its first bad revision and why. */
   broken: { stream: string; revision: string; reason: string }[];
   /** What a per-stream chain cannot show, said every time so nobody reads more into "intact". */
@@ -33,10 +39,13 @@ export async function verifyStreamChains(
   let streams = 0;
   let events = 0;
   const broken: StreamChainsStatus['broken'] = [];
+  const heads: StreamHead[] = [];
   for await (const stream of source.streams()) {
     const report = await source.verifyStream(stream);
     streams += 1;
     events += report.events;
+    if (report.events > 0)
+      heads.push({ stream, revision: BigInt(report.events - 1), hash: report.headHash });
     if (!report.intact)
       broken.push({
         stream,
@@ -50,6 +59,7 @@ export async function verifyStreamChains(
     chain: 'per-stream',
     streams,
     events,
+    headsDigest: streamHeadsDigest(heads),
     broken,
     limits:
       'per-stream chains (KurrentDB): a deleted stream or events cut from the end of a stream are not detected, and the order of $all is not covered',

@@ -142,6 +142,12 @@ export const CHAIN_STATUS_SCHEMA: SchemaObject = {
   type: 'object',
   required: ['intact', 'events', 'headPosition', 'headHash'],
   properties: {
+    chain: {
+      type: 'string',
+      enum: ['global', 'per-stream'],
+      description:
+        "Which check ran: `global`, the one hash chain through the SQLite log; `per-stream`, each stream's own chain (KurrentDB), where `headPosition` is the last commit position and `headHash` the digest of every stream's head.",
+    },
     intact: { type: 'boolean' },
     events: { type: 'integer', description: 'Events that verified.' },
     headPosition: {
@@ -161,5 +167,16 @@ export const CHAIN_STATUS_SCHEMA: SchemaObject = {
       required: ['hash'],
       properties: { hash: string, position: integer, newerEvents: integer },
     },
+    streams: { type: 'integer', description: 'Per-stream chains: the streams walked.' },
+    broken: {
+      type: 'array',
+      description: 'Per-stream chains: each stream that does not verify, where and why.',
+      items: {
+        type: 'object',
+        required: ['stream', 'revision', 'reason'],
+        properties: { stream: string, revision: string, reason: string },
+      },
+    },
+    limits: { type: 'string', description: 'Per-stream chains: what this check cannot see.' },
   },
 };

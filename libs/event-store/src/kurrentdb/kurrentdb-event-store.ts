@@ -233,6 +233,12 @@ export class KurrentDbEventStore implements EventStore {
     return 0n;
   }
 
+  /** The chain link (hash) an event read through this adapter carried in its metadata, if any. */
+  static chainHashOf(this: void, event: RecordedEvent): string | undefined {
+    const hash = (event as unknown as Record<symbol, unknown>)[CHAIN_HASH];
+    return typeof hash === 'string' ? hash : undefined;
+  }
+
   /** Walks one stream's chain links (what `audit verify` can check on this backend). */
   async verifyStream(stream: string): Promise<StreamChainReport> {
     const links: StoredLink[] = [];
@@ -340,8 +346,8 @@ export class KurrentDbEventStore implements EventStore {
 const CHAIN_HASH = Symbol('chainHash');
 
 function linkOf(event: RecordedEvent): string {
-  const hash = (event as unknown as Record<symbol, unknown>)[CHAIN_HASH];
-  if (typeof hash !== 'string')
+  const hash = KurrentDbEventStore.chainHashOf(event);
+  if (hash === undefined)
     throw new Error(
       `event ${event.stream}@${event.revision} carries no chain link: the stream was not written through this adapter`,
     );

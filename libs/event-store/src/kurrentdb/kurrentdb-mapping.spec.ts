@@ -35,6 +35,8 @@ describe('KurrentDB mapping (no server needed)', () => {
     expect(toReadPosition('start')).toBe(START);
     expect(toReadPosition('end')).toBe(END);
     expect(toReadPosition(1234n)).toEqual({ commit: 1234n, prepare: 1234n });
+    // A fresh checkpoint (0n, "nothing seen") subscribes from the start of $all.
+    expect(toReadPosition(0n)).toBe(START);
   });
 
   it('turns the client’s WrongExpectedVersionError into the port’s, keeping the actual revision', () => {

@@ -47,8 +47,12 @@ export function toPortPosition(position: { commit: bigint } | undefined): bigint
   return position.commit;
 }
 
+/**
+ * The port's 0n means "before any event" (an empty log's head, a fresh checkpoint): that is the
+ * start of `$all`, not commit position 0, which a subscription would treat as already seen.
+ */
 export function toReadPosition(from: bigint | 'start' | 'end'): ReadPosition {
-  if (from === 'start') return START;
+  if (from === 'start' || from === 0n) return START;
   if (from === 'end') return END;
   if (from < 0n) throw new Error('a position cannot be negative');
   return { commit: from, prepare: from };
