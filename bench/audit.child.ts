@@ -75,7 +75,7 @@ async function replay(task: AuditTask): Promise<{ events: number; bytes: number;
   try {
     for await (const block of replayBlocks(log, {}, { to: log.head().position, style: 'ndjson' })) {
       events += block.entries;
-      bytes += writeSync(fd, block.text);
+      bytes += writeSync(fd, block.data);
     }
   } finally {
     closeSync(fd);

@@ -34,6 +34,13 @@ export class Output {
     if (this.buffer.length >= 1 << 16) await this.flush();
   }
 
+  /** Bytes that are ready as they are: whatever text is buffered goes first. */
+  async writeBytes(data: Uint8Array): Promise<void> {
+    await this.flush();
+    if (this.closed || data.length === 0) return;
+    await this.send(data);
+  }
+
   async flush(): Promise<void> {
     if (this.buffer.length === 0 || this.closed) {
       this.buffer = '';
@@ -41,6 +48,10 @@ export class Output {
     }
     const chunk = this.buffer;
     this.buffer = '';
+    await this.send(chunk);
+  }
+
+  private async send(chunk: string | Uint8Array): Promise<void> {
     if (!this.stream.write(chunk))
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -173,9 +184,9 @@ export class ReplayWriter {
   async block(block: ReplayBlock): Promise<void> {
     if (block.entries === 0) return;
     // The array's first item follows '[' with a newline, the others with ',\n'.
-    const text = this.format === 'json' && this.count === 0 ? block.text.slice(1) : block.text;
+    const data = this.format === 'json' && this.count === 0 ? block.data.subarray(1) : block.data;
     this.count += block.entries;
-    return this.out.write(text);
+    return this.out.writeBytes(data);
   }
 
   async end(): Promise<void> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   actionOf,
   describeEvent,
+  entryJson,
   maskSecrets,
   MemoryNameBook,
   type AuditSource,
@@ -149,5 +150,58 @@ describe('audit entries', () => {
     expect(issued.codeHash).toBe('h');
     const route = { route: { routeId: 'r' } };
     expect(maskSecrets('RouteAdded', route)).toBe(route);
+  });
+
+  it('entryJson writes exactly what JSON.stringify writes, strings that need escaping included', () => {
+    const names = new MemoryNameBook();
+    names.learn('DevicePaired', () => ({ deviceId: 'p"1', name: 'Anna\'s "phone" \\ 📱' }));
+    const odd = [
+      'plain',
+      'quote " and \\ backslash',
+      'tab\tnew\nline\u0001',
+      'emoji 😀 é',
+      'lone \ud800 surrogate',
+      '',
+    ];
+    const entries = [
+      describeEvent(event('RouteChanged', 'route-r1', {}), noNames),
+      describeEvent(
+        event('AdminSignInFailed', 'admin-x', {
+          username: 'x',
+          reason: 'bad "password"',
+          address: '10.0.0.1',
+        }),
+        noNames,
+      ),
+      describeEvent(
+        event(
+          'DeviceRenamed',
+          'device-p"1',
+          { deviceId: 'p"1', name: 'n' },
+          { actor: { kind: 'device', id: 'p"1' }, causationId: 'cause', sourceIp: '::1' },
+        ),
+        names,
+      ),
+      describeEvent(
+        event('ConfigRejected', 'config', { source: 'file', errors: ['a\nb', 'c'] }),
+        noNames,
+      ),
+      ...odd.map((text, i) =>
+        describeEvent(
+          event(
+            text || 'X',
+            `${text}-${text}`,
+            {},
+            { correlationId: text, actor: { kind: text, id: text } },
+            i,
+          ),
+          noNames,
+        ),
+      ),
+    ];
+    for (const entry of entries) expect(entryJson(entry)).toBe(JSON.stringify(entry));
+    expect(entries.some((e) => e.actor.name !== undefined && e.target.name !== undefined)).toBe(
+      true,
+    );
   });
 });

@@ -239,6 +239,32 @@ export interface NameBookSnapshot {
   position: number;
 }
 
+/** Characters JSON.stringify escapes (and surrogates, which it escapes when unpaired). */
+// eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+/**
+ * `JSON.stringify(entry)` for an entry made by `describeEvent`, with the same keys in the same
+ * order and the same text, built by hand: replay writes one per event, and most of its strings
+ * (ids, times, types) need no escaping, which JSON.stringify checks the slow way.
+ */
+export function entryJson(entry: AuditEntry): string {
+  const { actor, target } = entry;
+  let out = `{"position":${entry.position},"eventId":${quote(entry.eventId)},"time":${quote(entry.time)},"stream":${quote(entry.stream)},"eventType":${quote(entry.eventType)},"action":${quote(entry.action)},"actor":{"kind":${quote(actor.kind)},"id":${quote(actor.id)}`;
+  if (actor.name !== undefined) out += `,"name":${quote(actor.name)}`;
+  out += `},"target":{"type":${quote(target.type)},"id":${quote(target.id)}`;
+  if (target.name !== undefined) out += `,"name":${quote(target.name)}`;
+  out += `},"outcome":"${entry.outcome}","correlationId":${quote(entry.correlationId)}`;
+  if (entry.error !== undefined) out += `,"error":${quote(entry.error)}`;
+  if (entry.sourceIp !== undefined) out += `,"sourceIp":${quote(entry.sourceIp)}`;
+  if (entry.causationId !== undefined) out += `,"causationId":${quote(entry.causationId)}`;
+  return `${out}}`;
+}
+
 /** A NameBook over plain maps, updated as events go by (the CLI's replay, the pure folds' tests). */
 export class MemoryNameBook implements NameBook {
   private readonly names = new Map<string, string>();

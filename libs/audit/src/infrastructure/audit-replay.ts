@@ -1,5 +1,6 @@
 import {
   describeEvent,
+  entryJson,
   hasSecrets,
   maskSecrets,
   MemoryNameBook,
@@ -60,7 +61,7 @@ export function detailsJson(row: LogRow): string {
 
 /** The entry as JSON without its closing brace, for `withDetails` to finish. */
 export function entryHead(entry: AuditEntry): string {
-  return JSON.stringify(entry).slice(0, -1);
+  return entryJson(entry).slice(0, -1);
 }
 
 export function withDetails(head: string, details: string): string {

@@ -11,6 +11,9 @@ const NAMING_TYPES = ['DevicePaired', 'DeviceRenamed', 'ApiKeyCreated'];
  * client) each; event-log-file.spec.ts checks that the two agree.
  */
 export const EMPTY_LOG_HASH = '0'.repeat(64);
+
+/** ROW_COLUMNS with empty strings for the two hashes. */
+const UNHASHED_COLUMNS = ROW_COLUMNS.replace('prev_hash, hash', "'' AS prev_hash, '' AS hash");
 const REMOVAL_TYPES = ['AppRemoved', 'RouteRemoved'];
 
 /**
@@ -126,7 +129,9 @@ export class EventLogFile {
   /**
    * Events in log order after `after` (exclusive) up to `to` (inclusive), narrowed in SQL by
    * time, stream, type, actor and correlation id. Action and target are checked by the caller
-   * on the audit entry. One statement: a consistent snapshot, however long it runs.
+   * on the audit entry. One statement: a consistent snapshot, however long it runs. The rows
+   * come without their hashes (`prevHash` and `hash` are empty): replay shows none, and reading
+   * two 64-character columns per event is a tenth of what the scan costs.
    */
   *scan(filter: AuditFilter, after = 0, to = Number.MAX_SAFE_INTEGER): Generator<LogRow> {
     const where = ['position > ?', 'position <= ?'];
@@ -161,7 +166,9 @@ export class EventLogFile {
       params.push(filter.correlationId);
     }
     const rows = this.db
-      .prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position`)
+      .prepare(
+        `SELECT ${UNHASHED_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position`,
+      )
       .raw(true)
       .iterate(...params) as IterableIterator<RawRow>;
     for (const raw of rows) yield this.row(raw);

@@ -67,6 +67,7 @@ export class LogRow implements AuditSource, HistoryEvent {
   get recordedAt(): string {
     return this.raw[8];
   }
+  /** The stored hash (empty for rows read by `EventLogFile.scan`, which leaves hashes out). */
   get hash(): string {
     return this.raw[10];
   }

@@ -11,7 +11,8 @@ import type { ReplayWorkerBlock, ReplayWorkerInput } from './replay.worker';
 
 /** Written entries, in log order, ready to go out as they are. */
 export interface ReplayBlock {
-  text: string;
+  /** UTF-8 text. */
+  data: Uint8Array;
   entries: number;
   /** The log position the replay has reached with this block. */
   position: number;
@@ -69,12 +70,12 @@ export async function* replayBlocks(
       text += `${prefix}${entryLine(replayed)}${suffix}`;
       entries += 1;
       if (text.length >= TEXT_BLOCK) {
-        yield { text, entries, position: replayed.row.position };
+        yield { data: Buffer.from(text), entries, position: replayed.row.position };
         text = '';
         entries = 0;
       }
     }
-    yield { text, entries, position: options.to };
+    yield { data: Buffer.from(text), entries, position: options.to };
     return;
   }
   const input: ReplayWorkerInput = {
@@ -85,14 +86,14 @@ export async function* replayBlocks(
     prefix,
     suffix,
   };
-  // A small heap per worker: each block is garbage once posted, and an isolate left to grow
-  // its heap freely before collecting would hold hundreds of MB of old blocks.
+  // A small heap per worker: its text leaves the heap in buffers of ~256 KiB, and an isolate
+  // left to grow its heap before collecting would hold tens of MB of old text each.
   const pool = Array.from(
     { length: workers },
     () =>
       new Worker(script, {
         workerData: input,
-        resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 },
+        resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
       }),
   );
   const size = options.blockSize ?? BLOCK_SIZE;
@@ -139,14 +140,15 @@ export async function* replayBlocks(
       const block = done.get(seq)!;
       done.delete(seq);
       if (sent < blocks) send();
-      let text = '';
-      for (const part of block.parts)
-        text +=
-          typeof part === 'string'
-            ? part
-            : `${prefix}${withDetails(part.head, detailsJson(new LogRow(part.raw, log.upcasting)))}${suffix}`;
+      const parts = block.parts.map((part) =>
+        part instanceof Uint8Array
+          ? part
+          : Buffer.from(
+              `${prefix}${withDetails(part.head, detailsJson(new LogRow(part.raw, log.upcasting)))}${suffix}`,
+            ),
+      );
       yield {
-        text,
+        data: parts.length === 1 ? parts[0]! : Buffer.concat(parts),
         entries: block.entries,
         position: Math.min(options.to, after + (seq + 1) * size),
       };

@@ -28,7 +28,8 @@ export interface ReplayHole {
 
 export interface ReplayWorkerBlock {
   seq: number;
-  parts: (string | ReplayHole)[];
+  /** UTF-8 text (moved, not copied, to the main thread) and holes, in log order. */
+  parts: (Uint8Array | ReplayHole)[];
   entries: number;
 }
 
@@ -43,20 +44,32 @@ const versions: Upcasting = {
 };
 const log = EventLogFile.open(input.path, versions);
 const names = MemoryNameBook.from(input.names);
+const encoder = new TextEncoder();
 
 // Runs until the main thread terminates it, which also closes the read-only connection.
 port.on('message', (task: { seq: number; from: number; to: number }) => {
-  const parts: (string | ReplayHole)[] = [];
+  const parts: (Uint8Array | ReplayHole)[] = [];
+  const moved: ArrayBuffer[] = [];
   let text = '';
+  const cut = () => {
+    // Encoded here rather than on the main thread, into a buffer of its own, handed over whole.
+    const bytes = encoder.encode(text);
+    parts.push(bytes);
+    moved.push(bytes.buffer);
+    text = '';
+  };
   let entries = 0;
   for (const { entry, row } of replayEntries(log, input.filter, task.from - 1, task.to, names)) {
     entries += 1;
     if (row.needsUpcast) {
-      parts.push(text, { head: entryHead(entry), raw: row.raw });
-      text = '';
-    } else
+      cut();
+      parts.push({ head: entryHead(entry), raw: row.raw });
+    } else {
       text += `${input.prefix}${withDetails(entryHead(entry), detailsJson(row))}${input.suffix}`;
+      // Text leaves the heap every ~256 KiB, so a block of large events fits a small heap.
+      if (text.length >= 1 << 18) cut();
+    }
   }
-  parts.push(text);
-  port.postMessage({ seq: task.seq, parts, entries } satisfies ReplayWorkerBlock);
+  cut();
+  port.postMessage({ seq: task.seq, parts, entries } satisfies ReplayWorkerBlock, moved);
 });
