@@ -1,7 +1,12 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { EventLogFile, replayBlocks, stateAt, verifyLog } from '#libs/audit';
+// The audit tools straight from their modules, not through the library's barrel (which brings
+// the gateway's NestJS modules): the child's RSS is what the tools use.
 import { loadSchemas } from '../apps/gateway/src/event-schemas';
+import { stateAt } from '../libs/audit/src/application/history';
+import { verifyLog } from '../libs/audit/src/infrastructure/chain';
+import { EventLogFile } from '../libs/audit/src/infrastructure/event-log-file';
+import { replayBlocks } from '../libs/audit/src/infrastructure/replay-blocks';
 import { rssMB, runMeasuredChild } from './support/child';
 
 /**

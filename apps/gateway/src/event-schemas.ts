@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { SchemaRegistry } from '#libs/event-store';
-import { ROUTING_UPCASTERS } from '#libs/routing';
+// Straight from the two modules, not the libraries' barrels, which bring the gateway's NestJS
+// modules and the KurrentDB client (~80 MB of a process that only reads the log).
+import { SchemaRegistry } from '../../../libs/event-store/src/schema-registry';
+import { ROUTING_UPCASTERS } from '../../../libs/routing/src/domain/route';
 
 /**
  * The event schemas and their upcasters, apart from the rest of the composition so that tools

@@ -3,8 +3,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { GENESIS_HASH } from '#libs/event-store';
 import type { ChainStatus } from '../application/audit.ports';
+import { EMPTY_LOG_HASH as GENESIS_HASH } from './event-log-file';
 import { joinRanges, verifyRange, type Joined, type Link, type RangeResult } from './chain-range';
 import type { RangeMessage, RangeTask } from './chain.worker';
 
