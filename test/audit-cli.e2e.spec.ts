@@ -21,7 +21,7 @@ function nekzus(args: string[]): Promise<{ code: number | null; stdout: string; 
     const timer = setTimeout(() => {
       child.kill();
       reject(new Error(`nekzus ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
-    }, 15_000);
+    }, 25_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
