@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { linkHash, type RawRow } from '#libs/audit';
@@ -206,8 +207,9 @@ export async function runAuditBench(options: BenchOptions): Promise<BenchReport>
         `one events file of ${formatNumber(total)} events (${formatNumber(log.bytes / 2 ** 20)} MB): ${APPS} apps and ${formatNumber(ROUTES)} routes registered, then RouteChanged events (~700-byte route specs), every 50th event a device paired or renamed or an administrator signed in; written directly with a valid hash chain (setup, ${formatNumber(log.setupSeconds, 1)} s, not measured)`,
         'each measurement runs in its own child process (peak RSS = its process.resourceUsage().maxRSS), one after the other',
         "bare = the same paged SELECT as the store, JSON.parse of every event's data and metadata, nothing else",
-        'replay = replayEntries + entryLine (what `nekzus audit replay --format ndjson` runs), written in 64 KiB blocks to a file in the temp dir; details are the stored JSON text (secrets masked where a type has them)',
-        'verify = verifyLog (what `nekzus audit verify` runs): every link recomputed with SHA-256',
+        `replay = replayBlocks (what \`nekzus audit replay --format ndjson\` runs): from 100,000 events, stretches of 2,000 positions described and formatted by one worker thread per core (${availableParallelism()} here) and written to a file in the temp dir in log order; details are the stored JSON text (secrets masked where a type has them)`,
+        `verify = verifyLog (what \`nekzus audit verify\` runs): every link recomputed with SHA-256; from 100,000 events, one stretch per core (${availableParallelism()} here) checked by a worker thread, the stretches joined in order`,
+        "the children load the audit tools and the schemas from their modules, not through the libraries' barrels (which bring the NestJS modules); peak RSS includes the worker threads",
         `at = stateAt at ${log.middle}, the time of the middle event (what \`nekzus audit at\` runs)`,
       ],
       sections: [

@@ -30,12 +30,12 @@ export interface ReplayBlockOptions {
   workers?: number;
   /** Replays over at least this many positions use workers (default 100,000). */
   parallelFrom?: number;
-  /** Positions per block handed to a worker (default 10,000). */
+  /** Positions per block handed to a worker (default 2,000). */
   blockSize?: number;
 }
 
 const PARALLEL_FROM = 100_000;
-const BLOCK_SIZE = 10_000;
+const BLOCK_SIZE = 2_000;
 /** Blocks written on this thread are cut at about this many characters. */
 const TEXT_BLOCK = 1 << 16;
 
