@@ -1,48 +1,92 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WsLoadResult } from './proxy-ws.child';
+import {
+  CLOCK_TICK_US,
+  cpuShares,
+  cpuTicks,
+  cpuTimes,
+  freePort,
+  has,
+  nginxConfig,
+  pinned,
+  startPinned,
+  stop,
+  waitForPort,
+  type CpuShare,
+} from './proxy-tools';
 import { progress, runStandalone, type BenchOptions } from './support/cli';
 import { type BenchReport, type Figure } from './support/report';
 import { withTempDir } from './support/temp-dir';
 
 /**
- * `npm run bench:proxy`: one upstream (nginx answering 1 KB, else a tiny node server), one
- * load generator (wrk, keep-alive, 64 connections), the proxy under test pinned to CPU 0 and
- * everything else to CPU 1. Measured in the same run: direct to the upstream, two bare
- * forwarding cores (the candidates of docs/decisions/0005), this gateway without auth and with
- * a device JWT on every request, and nginx and Caddy configured equivalently when installed.
+ * `npm run bench:proxy`: the proxy under test pinned to CPU 0, everything else (upstreams, load
+ * generators) pinned to CPU 1, every candidate measured in the same run.
+ *
+ * HTTP: one upstream (nginx answering 1 KB, else a tiny node server), wrk with 64 keep-alive
+ * connections; direct to the upstream, two bare forwarding cores (the candidates of
+ * docs/decisions/0005), this gateway without auth and with a device JWT on every request, and
+ * nginx and Caddy configured equivalently when installed.
+ *
+ * WebSocket: a `ws` echo upstream and a load generator keeping 64 connections with a window of
+ * messages in flight on each; direct, this gateway (device JWT on the upgrade), nginx, Caddy.
+ *
+ * `BENCH_PROXY_ONLY=gateway,nginx` limits the candidates (while working on one of them).
  */
 const CONNECTIONS = 64;
+const WS_WINDOW = 8;
+const WS_PAYLOAD_BYTES = 64;
 const BOOTSTRAP = 'bench-bootstrap-token-0123456789';
 const TARGET_VS_CADDY = 1.6;
 
 interface Run {
+  /** Median of the rounds. */
   rps: number;
   p50Ms: number;
   p99Ms: number;
-  /** CPU time of the proxy process per request (user + system), when there is one. */
+  /** CPU time of the proxy process per request (user + system) over all rounds, when there is one. */
   cpuUsPerRequest: number | undefined;
+  /** The proxy process's CPU time over the measured windows, as a fraction of one core. */
+  proxyShare: number | undefined;
+  cpus: CpuShare[];
   non2xx: number;
+  /** req/s of each round, in order. */
+  rounds: number[];
 }
 
-function has(binary: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
+interface WsRun extends WsLoadResult {
+  proxyShare: number | undefined;
+  rounds: number[];
 }
 
-const CLOCK_TICK_US =
-  1e6 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim() || 100);
+interface HttpCandidate {
+  key: string;
+  url: string;
+  /** The proxy process, whose CPU time is measured; none for the direct run. */
+  pid: number | undefined;
+  headers?: string[];
+}
 
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+interface WsCandidate {
+  key: string;
+  port: number;
+  path: string;
+  pid: number | undefined;
+  headers?: Record<string, string>;
+}
+
+/** Measured windows per candidate, interleaved: round r measures every candidate once. */
+function rounds(o: BenchOptions): { count: number; seconds: number; warmup: number } {
+  return o.quick ? { count: 1, seconds: 3, warmup: 1 } : { count: 3, seconds: 4, warmup: 3 };
 }
 
 function wrk(url: string, seconds: number, headers: string[] = []): Promise<string> {
-  const args = ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
+  const args = ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency'];
   for (const h of headers) args.push('-H', h);
   args.push(url);
   return new Promise((resolve, reject) =>
-    execFile('taskset', args, (error, stdout) =>
+    execFile('taskset', pinned(1, args), (error, stdout) =>
       error ? reject(new Error(error.message)) : resolve(stdout),
     ),
   );
@@ -70,110 +114,139 @@ function parseWrk(out: string): {
   };
 }
 
-async function measure(
-  url: string,
-  pid: number | undefined,
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function averageShares(all: CpuShare[][]): CpuShare[] {
+  return all[0]!.map((_, cpu) => {
+    const avg = (f: (s: CpuShare) => number) =>
+      all.reduce((sum, shares) => sum + f(shares[cpu]!), 0) / all.length;
+    return {
+      busy: avg((s) => s.busy),
+      irq: avg((s) => s.irq),
+      idle: avg((s) => s.idle),
+      steal: avg((s) => s.steal),
+    };
+  });
+}
+
+/** Candidate order in round r: rotated, so that no candidate always follows the same one. */
+function rotated<T>(list: T[], r: number): T[] {
+  const k = r % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+/** Every HTTP candidate warmed up, then measured once per round, interleaved. */
+async function measureHttp(
+  candidates: HttpCandidate[],
   o: BenchOptions,
-  headers: string[] = [],
-): Promise<Run> {
-  await wrk(url, o.quick ? 1 : 3, headers);
-  const before = pid === undefined ? 0 : cpuTicks(pid);
-  const parsed = parseWrk(await wrk(url, o.quick ? 3 : 10, headers));
-  const after = pid === undefined ? 0 : cpuTicks(pid);
-  return {
-    rps: parsed.rps,
-    p50Ms: parsed.p50Ms,
-    p99Ms: parsed.p99Ms,
-    cpuUsPerRequest:
-      pid === undefined ? undefined : ((after - before) * CLOCK_TICK_US) / parsed.requests,
-    non2xx: parsed.non2xx,
-  };
-}
-
-/** Starts `command` pinned to `cpu`; resolves once `ready` finds what it waits for in its output. */
-function startPinned(
-  cpu: number,
-  command: string[],
-  ready: (out: string) => string | undefined,
-): Promise<{ child: ChildProcess; value: string }> {
-  const child = spawn('taskset', ['-c', String(cpu), ...command], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let settled = false;
-    const early = (code: number | null) => {
-      if (!settled) reject(new Error(`${command[0]} exited (${code}): ${out}`));
-    };
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const value = ready(out);
-      if (value !== undefined && !settled) {
-        settled = true;
-        child.off('exit', early);
-        resolve({ child, value });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', early);
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-/** Waits until something answers on the port (servers that print nothing when ready). */
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${port}/`);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+): Promise<Map<string, Run>> {
+  const plan = rounds(o);
+  const windows = new Map<
+    string,
+    { parsed: ReturnType<typeof parseWrk>; ticks: number; cpus: CpuShare[] }[]
+  >();
+  for (const c of candidates) {
+    await wrk(c.url, plan.warmup, c.headers);
+    windows.set(c.key, []);
   }
-  throw new Error(`nothing answers on port ${port}`);
+  for (let r = 0; r < plan.count; r++)
+    for (const c of rotated(candidates, r)) {
+      const before = c.pid === undefined ? 0 : cpuTicks(c.pid);
+      const cpusBefore = cpuTimes();
+      const parsed = parseWrk(await wrk(c.url, plan.seconds, c.headers));
+      const cpus = cpuShares(cpusBefore, cpuTimes());
+      const ticks = c.pid === undefined ? 0 : cpuTicks(c.pid) - before;
+      windows.get(c.key)!.push({ parsed, ticks, cpus });
+      progress(`${c.key} round ${r + 1}: ${Math.round(parsed.rps)} req/s`);
+    }
+  const out = new Map<string, Run>();
+  for (const c of candidates) {
+    const w = windows.get(c.key)!;
+    const requests = w.reduce((sum, x) => sum + x.parsed.requests, 0);
+    const cpuUs = w.reduce((sum, x) => sum + x.ticks, 0) * CLOCK_TICK_US;
+    out.set(c.key, {
+      rps: median(w.map((x) => x.parsed.rps)),
+      p50Ms: median(w.map((x) => x.parsed.p50Ms)),
+      p99Ms: median(w.map((x) => x.parsed.p99Ms)),
+      cpuUsPerRequest: c.pid === undefined ? undefined : cpuUs / requests,
+      proxyShare: c.pid === undefined ? undefined : cpuUs / (w.length * plan.seconds * 1e6),
+      cpus: averageShares(w.map((x) => x.cpus)),
+      non2xx: w.reduce((sum, x) => sum + x.parsed.non2xx, 0),
+      rounds: w.map((x) => x.parsed.rps),
+    });
+  }
+  return out;
 }
 
-function nginxConfig(dir: string, port: number, body: string): string {
-  for (const d of ['cbt', 'pt', 'ft', 'ut', 'st']) mkdirSync(join(dir, d), { recursive: true });
-  return `daemon off;
-master_process off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path ${dir}/cbt; proxy_temp_path ${dir}/pt; fastcgi_temp_path ${dir}/ft;
-  uwsgi_temp_path ${dir}/ut; scgi_temp_path ${dir}/st;
-  ${body.replace('PORT', String(port))}
+/** Runs the WebSocket load generator on CPU 1 against one candidate for one window. */
+function wsLoad(c: WsCandidate, warmupSeconds: number, seconds: number): Promise<WsLoadResult> {
+  const task = {
+    role: 'load',
+    port: c.port,
+    path: c.path,
+    headers: c.headers ?? {},
+    connections: CONNECTIONS,
+    window: WS_WINDOW,
+    payloadBytes: WS_PAYLOAD_BYTES,
+    warmupSeconds,
+    seconds,
+    pid: c.pid,
+  };
+  return new Promise((resolve, reject) =>
+    execFile(
+      'taskset',
+      pinned(1, [process.execPath, join(__dirname, 'proxy-ws.child.js'), JSON.stringify(task)]),
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`the WebSocket load generator failed: ${error.message}\n${stderr}`));
+          return;
+        }
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as WsLoadResult);
+      },
+    ),
+  );
 }
-`;
+
+/** Every WebSocket candidate measured once per round, interleaved (fresh connections each time). */
+async function measureWs(candidates: WsCandidate[], o: BenchOptions): Promise<Map<string, WsRun>> {
+  const plan = rounds(o);
+  const windows = new Map<string, WsLoadResult[]>();
+  for (const c of candidates) windows.set(c.key, []);
+  for (let r = 0; r < plan.count; r++)
+    for (const c of rotated(candidates, r)) {
+      const result = await wsLoad(c, r === 0 ? plan.warmup : 1, plan.seconds);
+      windows.get(c.key)!.push(result);
+      progress(
+        `${c.key} WebSocket round ${r + 1}: ${Math.round(result.messagesPerSecond)} messages/s`,
+      );
+    }
+  const out = new Map<string, WsRun>();
+  for (const c of candidates) {
+    const w = windows.get(c.key)!;
+    const messages = w.reduce((sum, x) => sum + x.messages, 0);
+    const cpuUs =
+      c.pid === undefined
+        ? undefined
+        : w.reduce((sum, x) => sum + (x.cpuUsPerMessage ?? 0) * x.messages, 0);
+    out.set(c.key, {
+      messages,
+      messagesPerSecond: median(w.map((x) => x.messagesPerSecond)),
+      p50Ms: median(w.map((x) => x.p50Ms)),
+      p99Ms: median(w.map((x) => x.p99Ms)),
+      cpuUsPerMessage: cpuUs === undefined ? undefined : cpuUs / messages,
+      proxyShare: cpuUs === undefined ? undefined : cpuUs / (w.length * plan.seconds * 1e6),
+      cpus: averageShares(w.map((x) => x.cpus)),
+      rounds: w.map((x) => x.messagesPerSecond),
+    });
+  }
+  return out;
 }
 
 const ONE_KB = 'x'.repeat(1024);
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function runProxyBench(options: BenchOptions): Promise<BenchReport> {
   const findings: string[] = [];
@@ -186,10 +259,12 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
       sections: [],
       findings: [],
     };
+  const only = process.env['BENCH_PROXY_ONLY']?.split(',');
+  const wanted = (candidate: string) => !only || only.includes(candidate);
   return withTempDir('proxy', async (dir) => {
     const children: ChildProcess[] = [];
     try {
-      // The upstream, on CPU 1 with wrk.
+      // The upstreams, on CPU 1 with the load generators.
       const upPort = await freePort();
       let upstream: ChildProcess;
       if (has('nginx')) {
@@ -203,19 +278,17 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
             `server { listen 127.0.0.1:PORT; location / { default_type text/plain; return 200 "${ONE_KB}"; } }`,
           ),
         );
-        upstream = spawn('taskset', ['-c', '1', 'nginx', '-c', conf, '-p', dir], {
+        upstream = spawn('taskset', pinned(1, ['nginx', '-c', conf, '-p', dir]), {
           stdio: 'ignore',
         });
       } else {
         upstream = spawn(
           'taskset',
-          [
-            '-c',
-            '1',
+          pinned(1, [
             process.execPath,
             '-e',
             `require('http').createServer((q,r)=>r.end('${ONE_KB}')).listen(${upPort},'127.0.0.1')`,
-          ],
+          ]),
           { stdio: 'ignore' },
         );
         findings.push(
@@ -224,16 +297,27 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
       }
       children.push(upstream);
       await waitForPort(upPort);
+      const echo = await startPinned(
+        1,
+        [process.execPath, join(__dirname, 'proxy-ws.child.js'), JSON.stringify({ role: 'echo' })],
+        (out) => /^(\d+)\n/.exec(out)?.[1],
+      );
+      children.push(echo.child);
+      const wsPort = Number(echo.value);
       const upstreamUrl = `http://127.0.0.1:${upPort}`;
-      const results = new Map<string, Run>();
-      const record = (key: string, run: Run) => {
-        results.set(key, run);
-        progress(`${key}: ${Math.round(run.rps)} req/s`);
-      };
+      const wsUpstreamUrl = `http://127.0.0.1:${wsPort}`;
+      // Every proxy is started first and stays up (idle when not measured), so that the
+      // candidates can be measured interleaved: a burst of other work on the shared machine
+      // then lands on one round of several candidates rather than on one candidate.
+      const http: HttpCandidate[] = [];
+      const ws: WsCandidate[] = [];
+      if (wanted('direct')) {
+        http.push({ key: 'direct', url: `${upstreamUrl}/`, pid: undefined });
+        ws.push({ key: 'direct', port: wsPort, path: '/', pid: undefined });
+      }
 
-      record('direct', await measure(`${upstreamUrl}/`, undefined, options));
-
-      for (const core of ['node-http', 'undici-dispatch'] as const) {
+      for (const core of ['node-http', 'undici-dispatch', 'undici-raw'] as const) {
+        if (!wanted(core)) continue;
         const { child, value } = await startPinned(
           0,
           [
@@ -244,11 +328,11 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
           (out) => /^(\d+)\n/.exec(out)?.[1],
         );
         children.push(child);
-        record(core, await measure(`http://127.0.0.1:${value}/`, child.pid, options));
-        await stop(child);
+        http.push({ key: core, url: `http://127.0.0.1:${value}/`, pid: child.pid });
       }
 
-      // The gateway: one public route, one that needs a device token; trust off so the token is checked.
+      // Public and device-token routes to the HTTP upstream, a device-token route to the
+      // WebSocket one; trust off so the token is checked.
       const config = join(dir, 'nekzus.yaml');
       writeFileSync(
         config,
@@ -262,40 +346,61 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
           'routes:',
           `  - { id: open, app_id: bench, path_base: /apps/open/, to: "${upstreamUrl}", public_access: true }`,
           `  - { id: jwt, app_id: bench, path_base: /apps/jwt/, to: "${upstreamUrl}" }`,
+          `  - { id: ws, app_id: bench, path_base: /apps/ws/, to: "${wsUpstreamUrl}" }`,
           '',
         ].join('\n'),
       );
-      const gw = await startPinned(
-        0,
-        [
-          process.execPath,
-          join(__dirname, 'proxy-gateway.child.js'),
-          JSON.stringify({ dataDir: join(dir, 'data'), config }),
-        ],
-        (out) => /^(\d+)\n/m.exec(out)?.[1],
-      );
-      children.push(gw.child);
-      const gatewayUrl = `http://127.0.0.1:${gw.value}`;
-      const paired = (await (
-        await fetch(`${gatewayUrl}/api/v1/auth/pair`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ device: { id: 'bench-phone', platform: 'ios' } }),
-        })
-      ).json()) as { accessToken?: string };
-      if (!paired.accessToken)
-        throw new Error(`pairing the bench device failed: ${JSON.stringify(paired)}`);
-      record('gateway-open', await measure(`${gatewayUrl}/apps/open/`, gw.child.pid, options));
-      record(
-        'gateway-jwt',
-        await measure(`${gatewayUrl}/apps/jwt/`, gw.child.pid, options, [
-          `Authorization: Bearer ${paired.accessToken}`,
-        ]),
-      );
-      await stop(gw.child);
+      const startGateway = async (prefix: string, script: string) => {
+        const gw = await startPinned(
+          0,
+          [
+            process.execPath,
+            ...(process.env['BENCH_PROXY_CPU_PROF']
+              ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROXY_CPU_PROF']}`]
+              : []),
+            script,
+            JSON.stringify({ dataDir: join(dir, `${prefix}-data`), config }),
+          ],
+          (out) => /^(\d+)\n/m.exec(out)?.[1],
+        );
+        children.push(gw.child);
+        const gatewayUrl = `http://127.0.0.1:${gw.value}`;
+        const paired = (await (
+          await fetch(`${gatewayUrl}/api/v1/auth/pair`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${BOOTSTRAP}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ device: { id: 'bench-phone', platform: 'ios' } }),
+          })
+        ).json()) as { accessToken?: string };
+        if (!paired.accessToken)
+          throw new Error(`pairing the bench device failed: ${JSON.stringify(paired)}`);
+        const pid = gw.child.pid;
+        http.push({ key: `${prefix}-open`, url: `${gatewayUrl}/apps/open/`, pid });
+        http.push({
+          key: `${prefix}-jwt`,
+          url: `${gatewayUrl}/apps/jwt/`,
+          pid,
+          headers: [`Authorization: Bearer ${paired.accessToken}`],
+        });
+        ws.push({
+          key: `${prefix}-jwt`,
+          port: Number(gw.value),
+          path: '/apps/ws/',
+          pid,
+          headers: { Authorization: `Bearer ${paired.accessToken}` },
+        });
+      };
+      if (wanted('gateway'))
+        await startGateway('gateway', join(__dirname, 'proxy-gateway.child.js'));
+      // Another build of this gateway measured in the same run (before/after a change):
+      // BENCH_PROXY_BASELINE=<other checkout>/dist/bench/proxy-gateway.child.js.
+      const baseline = process.env['BENCH_PROXY_BASELINE'];
+      if (baseline) await startGateway('baseline', baseline);
 
-      if (has('nginx')) {
+      if (!has('nginx')) findings.push('nginx is not installed: skipped');
+      else if (wanted('nginx')) {
         const port = await freePort();
+        const wsProxyPort = await freePort();
         const conf = join(dir, 'proxy-nginx.conf');
         mkdirSync(join(dir, 'px'), { recursive: true });
         writeFileSync(
@@ -304,28 +409,32 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
             join(dir, 'px'),
             port,
             `upstream up { server 127.0.0.1:${upPort}; keepalive 128; }
-  server { listen 127.0.0.1:PORT; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_buffering off; } }`,
+  server { listen 127.0.0.1:PORT; location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_buffering off; } }
+  server { listen 127.0.0.1:${wsProxyPort}; location / { proxy_pass http://127.0.0.1:${wsPort}; proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade"; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme; proxy_read_timeout 1h; } }`,
           ),
         );
-        const child = spawn('taskset', ['-c', '0', 'nginx', '-c', conf, '-p', dir], {
+        const child = spawn('taskset', pinned(0, ['nginx', '-c', conf, '-p', dir]), {
           stdio: 'ignore',
         });
         children.push(child);
         await waitForPort(port);
-        record('nginx', await measure(`http://127.0.0.1:${port}/`, child.pid, options));
-        await stop(child);
-      } else findings.push('nginx is not installed: skipped');
+        await waitForPort(wsProxyPort);
+        http.push({ key: 'nginx', url: `http://127.0.0.1:${port}/`, pid: child.pid });
+        ws.push({ key: 'nginx', port: wsProxyPort, path: '/', pid: child.pid });
+      }
 
-      if (has('caddy')) {
+      if (!has('caddy')) findings.push('caddy is not installed: skipped');
+      else if (wanted('caddy')) {
         const port = await freePort();
+        const wsProxyPort = await freePort();
         const file = join(dir, 'Caddyfile');
         writeFileSync(
           file,
-          `{\n  admin off\n  auto_https off\n}\nhttp://127.0.0.1:${port} {\n  reverse_proxy 127.0.0.1:${upPort}\n}\n`,
+          `{\n  admin off\n  auto_https off\n}\nhttp://127.0.0.1:${port} {\n  reverse_proxy 127.0.0.1:${upPort}\n}\nhttp://127.0.0.1:${wsProxyPort} {\n  reverse_proxy 127.0.0.1:${wsPort}\n}\n`,
         );
         const child = spawn(
           'taskset',
-          ['-c', '0', 'caddy', 'run', '--config', file, '--adapter', 'caddyfile'],
+          pinned(0, ['caddy', 'run', '--config', file, '--adapter', 'caddyfile']),
           {
             stdio: 'ignore',
             env: {
@@ -339,11 +448,14 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
         );
         children.push(child);
         await waitForPort(port);
-        record('caddy', await measure(`http://127.0.0.1:${port}/`, child.pid, options));
-        await stop(child);
-      } else findings.push('caddy is not installed: skipped');
+        await waitForPort(wsProxyPort);
+        http.push({ key: 'caddy', url: `http://127.0.0.1:${port}/`, pid: child.pid });
+        ws.push({ key: 'caddy', port: wsProxyPort, path: '/', pid: child.pid });
+      }
 
-      return buildReport(options, results, findings);
+      const results = await measureHttp(http, options);
+      const wsResults = await measureWs(ws, options);
+      return buildReport(options, results, wsResults, findings);
     } finally {
       for (const child of children) await stop(child);
     }
@@ -353,16 +465,44 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
 const LABELS: Record<string, string> = {
   direct: 'direct to the upstream (no proxy)',
   'node-http': 'bare core: node:http + keep-alive Agent',
-  'undici-dispatch': 'bare core: undici 7 Agent.dispatch',
+  'undici-dispatch': 'bare core: undici 7 Agent.dispatch, onResponseStart handler',
+  'undici-raw': 'bare core: undici 7 Agent.dispatch, raw onHeaders handler',
   'gateway-open': 'this gateway, public route (no auth)',
   'gateway-jwt': 'this gateway, device JWT on every request',
+  'baseline-open': 'baseline build of the gateway, public route',
+  'baseline-jwt': 'baseline build of the gateway, device JWT',
   nginx: 'nginx 1 worker, upstream keepalive',
   caddy: 'Caddy reverse_proxy, GOMAXPROCS=1',
 };
 
+const WS_LABELS: Record<string, string> = {
+  direct: 'direct to the echo upstream (no proxy)',
+  'gateway-jwt': 'this gateway, device JWT on the upgrade',
+  'baseline-jwt': 'baseline build of the gateway, device JWT',
+  nginx: 'nginx 1 worker',
+  caddy: 'Caddy reverse_proxy, GOMAXPROCS=1',
+};
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+function roundsDetail(values: number[]): string {
+  return values.length > 1 ? `; rounds ${values.map((v) => Math.round(v)).join(' / ')}` : '';
+}
+
+/** Where the cores went: the proxy's share of CPU 0 next to everything that ran there. */
+function cpuDetail(proxyShare: number | undefined, cpus: CpuShare[]): string {
+  const [c0, c1] = cpus;
+  if (!c0 || !c1) return '';
+  const proxy = proxyShare === undefined ? '' : `proxy ${pct(proxyShare)}, `;
+  return `; CPU 0 busy ${pct(c0.busy)} (${proxy}irq ${pct(c0.irq)}, steal ${pct(c0.steal)}), CPU 1 busy ${pct(c1.busy)} (steal ${pct(c1.steal)})`;
+}
+
 function buildReport(
   options: BenchOptions,
   results: Map<string, Run>,
+  wsResults: Map<string, WsRun>,
   findings: string[],
 ): BenchReport {
   const caddy = results.get('caddy');
@@ -373,7 +513,7 @@ function buildReport(
       label: LABELS[key] ?? key,
       value: run.rps,
       unit: 'req/s',
-      detail: `p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms${run.cpuUsPerRequest === undefined ? '' : `, ${run.cpuUsPerRequest.toFixed(1)} µs CPU per request`}${run.non2xx > 0 ? `, ${run.non2xx} non-2xx` : ''}`,
+      detail: `p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms${run.cpuUsPerRequest === undefined ? '' : `, ${run.cpuUsPerRequest.toFixed(1)} µs CPU per request`}${run.non2xx > 0 ? `, ${run.non2xx} non-2xx` : ''}${roundsDetail(run.rounds)}${cpuDetail(run.proxyShare, run.cpus)}`,
     };
     if (caddy && key !== 'caddy' && key !== 'direct')
       figure.ratio = { value: run.rps / caddy.rps, to: 'Caddy' };
@@ -388,16 +528,42 @@ function buildReport(
         `${LABELS[key] ?? key}: ${run.non2xx} responses were not 2xx; its figure is not comparable`,
       );
   }
+  const nginx = wsResults.get('nginx');
+  const wsFigures: Figure[] = [];
+  for (const [key, run] of wsResults) {
+    const figure: Figure = {
+      key: `proxy.ws.${key}.messagesPerSecond`,
+      label: WS_LABELS[key] ?? key,
+      value: run.messagesPerSecond,
+      unit: 'messages/s',
+      detail: `round trip p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms${run.cpuUsPerMessage === undefined ? '' : `, ${run.cpuUsPerMessage.toFixed(2)} µs CPU per message`}${roundsDetail(run.rounds)}${cpuDetail(run.proxyShare, run.cpus)}`,
+    };
+    if (nginx && key !== 'nginx' && key !== 'direct')
+      figure.ratio = { value: run.messagesPerSecond / nginx.messagesPerSecond, to: 'nginx' };
+    if (nginx && key === 'gateway-jwt')
+      figure.target = {
+        text: '≥ nginx',
+        pass: run.messagesPerSecond >= nginx.messagesPerSecond,
+      };
+    wsFigures.push(figure);
+  }
+  const sections = [{ title: 'HTTP, 1 KB responses', figures }];
+  if (wsFigures.length > 0)
+    sections.push({
+      title: `WebSocket, ${WS_PAYLOAD_BYTES}-byte binary messages echoed, ${CONNECTIONS} connections × ${WS_WINDOW} in flight`,
+      figures: wsFigures,
+    });
   return {
     name: 'proxy',
-    title: 'Proxy data plane: 1 KB responses through each proxy (bench/proxy.bench.ts)',
+    title: 'Proxy data plane: HTTP and WebSocket through each proxy (bench/proxy.bench.ts)',
     quick: options.quick,
     method: [
-      `wrk -t1 -c${CONNECTIONS} (keep-alive) on CPU 1 with the upstream (nginx returning 1 KB, 1 worker); the proxy under test alone on CPU 0 (taskset)`,
-      `${options.quick ? '1 s warm-up, 3 s' : '3 s warm-up, 10 s'} measured per proxy, one after the other; CPU µs per request from /proc/<pid>/stat (user + system) over the measured window`,
-      'ratios are against Caddy measured in the same run; figures move 10-20 % between runs on this shared 2-core VM',
+      `HTTP: wrk -t1 -c${CONNECTIONS} (keep-alive) on CPU 1 with the upstream (nginx returning 1 KB, 1 worker); the proxy under test alone on CPU 0 (taskset)`,
+      `WebSocket: a ws echo upstream and a load generator (raw frames, ${CONNECTIONS} connections, ${WS_WINDOW} messages in flight on each) on CPU 1; the proxy alone on CPU 0`,
+      `every proxy started first and kept up; ${options.quick ? '1 s warm-up, then 1 round of 3 s' : '3 s warm-up each, then 3 rounds of 4 s'} per candidate, interleaved (each round measures every candidate once, in a rotated order); req/s, messages/s and latencies are the median round; CPU µs per request or message from /proc/<pid>/stat (user + system) over all measured windows; CPU busy, irq and steal per core from /proc/stat over the same windows`,
+      `ratios are against Caddy (HTTP) and nginx (WebSocket) measured in the same run; figures move 10-20 % between runs on this shared 2-core VM${process.env['BENCH_PROXY_NICE'] ? `; every benchmark process ran at nice ${process.env['BENCH_PROXY_NICE']} (BENCH_PROXY_NICE)` : ''}`,
     ],
-    sections: [{ title: 'HTTP, 1 KB responses', figures }],
+    sections,
     findings,
   };
 }

@@ -80,6 +80,9 @@ describe('proxy: HTTP behaviour', () => {
       } else if (path.includes('/redirect')) {
         res.writeHead(302, { location: '/login?next=%2Fhome' });
         res.end();
+      } else if (path.includes('/one-cookie')) {
+        res.writeHead(200, { 'set-cookie': 'only=1; Path=/; HttpOnly' });
+        res.end('ok');
       } else if (path.includes('/cookies')) {
         res.writeHead(200, {
           'set-cookie': [
@@ -249,6 +252,9 @@ describe('proxy: HTTP behaviour', () => {
       'plain=1',
       'ex=1; Path=/api/v1/',
     ]);
+    // A lone Set-Cookie is scoped as well.
+    const one = await raw(h.url, '/apps/site/one-cookie');
+    expect(one.headers['set-cookie']).toEqual(['only=1; Path=/apps/site/; HttpOnly']);
   });
 
   it('rewrites absolute URLs of an HTML page and adds a <base> for the external directory, streaming', async () => {

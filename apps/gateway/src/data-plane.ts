@@ -52,6 +52,9 @@ export interface HealthGate {
   refuses(route: RouteSpec): boolean;
 }
 
+/** How the data plane authenticates: only our own API keys count in `X-API-Key`. */
+const FOR_PROXY = { forProxy: true } as const;
+
 const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'TRACE']);
 
 /**
@@ -165,7 +168,7 @@ export class DataPlane {
       this.forward(req, res, route, path, query, undefined, started, viaHost);
       return;
     }
-    this.authenticator.authenticate(req, { forProxy: true }).then(
+    this.authenticator.authenticate(req, FOR_PROXY).then(
       (principal) => {
         try {
           this.authorize(principal, route);
@@ -314,7 +317,7 @@ export class DataPlane {
             principal,
             identityEncoding: rewriteHtml,
             upgrade: false,
-            ...(runtime.host !== undefined ? { host: runtime.host } : {}),
+            host: runtime.host,
           }),
           body: hasBody ? limitedBody(req, bodyLimit, traffic) : null,
         },
@@ -356,7 +359,7 @@ export class DataPlane {
     if (route.publicAccess) open(undefined);
     else
       this.authenticator
-        .authenticate(req, { forProxy: true })
+        .authenticate(req, FOR_PROXY)
         .then(open, (error: unknown) => this.refuseUpgradeWith(socket, error, requestId));
   }
 
@@ -413,7 +416,7 @@ export class DataPlane {
         principal,
         identityEncoding: false,
         upgrade: true,
-        ...(runtime.host !== undefined ? { host: runtime.host } : {}),
+        host: runtime.host,
       }),
       timeoutMs: this.limits.upgradeTimeoutMs,
       traffic,

@@ -1,4 +1,5 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { isOurApiKey, SESSION_COOKIE } from '#libs/access';
 import { canonicalIp, forwardedChainOf, normalizeIp, type Principal } from '#libs/http';
@@ -45,14 +46,33 @@ export interface ForwardInfo {
   identityEncoding: boolean;
   /** Keep `Connection: upgrade` and `Upgrade` (WebSocket tunnels). */
   upgrade: boolean;
-  /** Send this Host instead of the client's (a route with `preserveHost: false`). */
-  host?: string;
+  /** Send this Host instead of the client's (a route with `preserveHost: false`); undefined keeps it. */
+  host: string | undefined;
 }
+
+const PEER = Symbol('nekzus.peer');
+
+/** The connection's peer address, normalised once per connection (keep-alive serves many requests). */
+function peerOf(req: IncomingMessage): string {
+  const socket = req.socket as (Socket & { [PEER]?: string }) | undefined;
+  if (!socket) return '';
+  let peer = socket[PEER];
+  if (peer === undefined) {
+    peer = normalizeIp(socket.remoteAddress ?? '');
+    // A socket that has already closed has no address; nothing worth remembering then.
+    if (peer !== '') socket[PEER] = peer;
+  }
+  return peer;
+}
+
+const BARE_CONNECTION = /^\s*(?:keep-alive|close|upgrade)?\s*$/i;
 
 /** The names a `Connection` header lists: hop-by-hop for this message only. */
 function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
+  // What nearly every message says (`keep-alive`, `close`, `Upgrade`) names nothing.
+  if (!text.includes(',') && BARE_CONNECTION.test(text)) return undefined;
   const names = new Set<string>();
   for (const token of text.split(',')) {
     const name = token.trim().toLowerCase();
@@ -71,7 +91,7 @@ function connectionListed(value: string | string[] | undefined): Set<string> | u
 export function upstreamRequestHeaders(req: IncomingMessage, info: ForwardInfo): string[] {
   const raw = req.rawHeaders;
   const listed = connectionListed(req.headers.connection);
-  const peer = normalizeIp(req.socket?.remoteAddress ?? '');
+  const peer = peerOf(req);
   const fromTrustedProxy = info.client !== peer && info.client !== '';
   const usedBearer = usesBearer(info.principal, req.headers['x-api-key']);
   const out: string[] = [];
@@ -172,17 +192,52 @@ function withoutSessionCookie(cookie: string): string {
     .trim();
 }
 
+/** A response's headers for the client, and what the forwarder needs to know about them. */
+export interface DownstreamHeaders {
+  /** `[name, value, …]` in the upstream's order and spelling, repeats kept. */
+  list: string[];
+  contentLength: boolean;
+  /** The one `Content-Type`; null when there were several. */
+  contentType: string | null | undefined;
+  /** The one `Content-Encoding`; null when there were several. */
+  contentEncoding: string | null | undefined;
+}
+
 /**
- * The upstream's response headers without hop-by-hop and `Connection`-named ones. Nothing is
- * added: no CORS, no cache policy, no security headers on someone else's app.
+ * The upstream's response headers (undici's raw list) without hop-by-hop and
+ * `Connection`-named ones, as a flat list for `writeHead`. Nothing is added: no CORS, no cache
+ * policy, no security headers on someone else's app.
  */
-export function downstreamHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const listed = connectionListed(headers.connection);
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
-    out[name] = value;
+export function downstreamHeaders(raw: readonly (Buffer | string)[]): DownstreamHeaders {
+  const list: string[] = [];
+  let connection: string | undefined;
+  let contentLength = false;
+  let contentType: string | null | undefined;
+  let contentEncoding: string | null | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const value = raw[i + 1]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection')
+        connection = connection === undefined ? value : `${connection},${value}`;
+      continue;
+    }
+    if (lower === 'content-length') contentLength = true;
+    else if (lower === 'content-type') contentType = contentType === undefined ? value : null;
+    else if (lower === 'content-encoding')
+      contentEncoding = contentEncoding === undefined ? value : null;
+    list.push(name, value);
   }
-  return out;
+  const listed = connectionListed(connection);
+  if (listed === undefined) return { list, contentLength, contentType, contentEncoding };
+  const kept: string[] = [];
+  for (let i = 0; i < list.length; i += 2) {
+    const lower = list[i]!.toLowerCase();
+    if (!listed.has(lower)) kept.push(list[i]!, list[i + 1]!);
+    else if (lower === 'content-length') contentLength = false;
+    else if (lower === 'content-type') contentType = undefined;
+    else if (lower === 'content-encoding') contentEncoding = undefined;
+  }
+  return { list: kept, contentLength, contentType, contentEncoding };
 }

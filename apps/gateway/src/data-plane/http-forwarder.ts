@@ -1,8 +1,8 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { errorBody, sendJson } from '#libs/http';
-import { downstreamHeaders } from './headers';
+import { downstreamHeaders, type DownstreamHeaders } from './headers';
 import { HtmlRewriter } from './html-rewriter';
 import type { PathMapper } from './paths';
 import type { ProxyFailure, ProxyMetrics, RouteTraffic } from './proxy-metrics';
@@ -36,12 +36,19 @@ export interface ForwardContext {
 }
 
 /**
- * Streams one upstream response to the client as it arrives (undici's dispatch handler): no
- * buffering, backpressure both ways, the upstream request aborted when the client goes away.
- * Failures before the response started are answered with the contract's JSON error body.
+ * Streams one upstream response to the client as it arrives: no buffering, backpressure both
+ * ways, the upstream request aborted when the client goes away. Failures before the response
+ * started are answered with the contract's JSON error body.
+ *
+ * It implements undici's older handler hooks (`onConnect`, `onHeaders`, `onData`,
+ * `onComplete`, `onError`), which undici 7 calls directly: they receive the response's raw
+ * header list, passed on to `writeHead` as a flat array, where the newer hooks make undici
+ * parse it into an object (and wrap every handler in two more objects) first. The difference
+ * is measured in docs/decisions/0011.
  */
 export class ForwardHandler implements Dispatcher.DispatchHandler {
-  private controller: Dispatcher.DispatchController | undefined;
+  private abortUpstream: ((reason: Error) => void) | undefined;
+  private resumeUpstream: (() => void) | undefined;
   private rewriter: HtmlRewriter | undefined;
   private finished = false;
   private clientGone = false;
@@ -51,84 +58,90 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     private readonly res: ServerResponse,
     private readonly ctx: ForwardContext,
   ) {
-    res.once('close', this.onClientClose);
+    res.on('close', this.onClientClose);
   }
 
   private readonly onClientClose = (): void => {
     if (this.finished) return;
     this.clientGone = true;
-    this.controller?.abort(new ClientClosed());
+    this.abortUpstream?.(new ClientClosed());
   };
 
-  private readonly resume = (): void => this.controller?.resume();
+  private readonly resume = (): void => this.resumeUpstream?.();
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
-    this.controller = controller;
-    if (this.clientGone) controller.abort(new ClientClosed());
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.clientGone) abort(new ClientClosed());
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
+  onHeaders(
     statusCode: number,
-    headers: IncomingHttpHeaders,
-    statusMessage?: string,
-  ): void {
-    if (statusCode < 200) return;
+    rawHeaders: Buffer[],
+    resume: () => void,
+    statusMessage: string,
+  ): boolean {
+    if (statusCode < 200) return true;
+    this.resumeUpstream = resume;
     const { ctx, res } = this;
     ctx.metrics.observeLatency(ctx.traffic, performance.now() - ctx.started);
     ctx.traffic.responsesByClass[Math.min(5, Math.floor(statusCode / 100)) as 2]++;
-    const out = downstreamHeaders(headers);
-    if (ctx.mapper) this.rewriteHeaders(out, statusCode, ctx.mapper);
-    if (ctx.stripCookies) delete out['set-cookie'];
+    const out = downstreamHeaders(rawHeaders);
+    if (ctx.mapper || ctx.stripCookies) this.rewriteHeaders(out, statusCode);
     if (
       ctx.htmlBase !== undefined &&
       ctx.mapper &&
       this.req.method !== 'HEAD' &&
       statusCode !== 204 &&
       statusCode !== 304 &&
-      isHtml(out['content-type']) &&
-      isIdentity(out['content-encoding'])
+      isHtml(out.contentType) &&
+      isIdentity(out.contentEncoding)
     ) {
       this.rewriter = new HtmlRewriter(ctx.mapper.path.bind(ctx.mapper), ctx.htmlBase);
-      delete out['content-length'];
+      removeHeader(out.list, 'content-length');
+      out.contentLength = false;
     }
     try {
-      res.writeHead(statusCode, statusMessage || undefined, out);
+      res.writeHead(statusCode, statusMessage || undefined, out.list);
     } catch {
       // A header Node refuses to send (bad characters): the upstream's answer is unusable.
-      controller.abort(new Error('the upstream sent a header that cannot be forwarded'));
-      return;
+      this.abortUpstream?.(new Error('the upstream sent a header that cannot be forwarded'));
+      return false;
     }
     // Event streams and other bodies of unknown length: the client sees the headers now.
-    if (out['content-length'] === undefined) res.flushHeaders();
+    if (!out.contentLength) res.flushHeaders();
+    return true;
   }
 
-  private rewriteHeaders(
-    out: Record<string, string | string[]>,
-    statusCode: number,
-    mapper: PathMapper,
-  ): void {
+  /** Location and cookie paths mapped into the route's prefix; cookies dropped when asked. */
+  private rewriteHeaders(out: DownstreamHeaders, statusCode: number): void {
+    const { mapper, stripCookies } = this.ctx;
     const host = this.req.headers.host;
-    const location = out['location'];
-    if (typeof location === 'string' && statusCode >= 300 && statusCode < 400)
-      out['location'] = mapper.location(location, host);
-    const contentLocation = out['content-location'];
-    if (typeof contentLocation === 'string')
-      out['content-location'] = mapper.location(contentLocation, host);
-    const cookies = out['set-cookie'];
-    if (Array.isArray(cookies)) out['set-cookie'] = cookies.map((c) => mapper.cookie(c));
+    const list = out.list;
+    for (let i = 0; i < list.length; i += 2) {
+      const name = list[i]!.toLowerCase();
+      if (name === 'set-cookie') {
+        if (stripCookies) {
+          list.splice(i, 2);
+          i -= 2;
+        } else if (mapper) list[i + 1] = mapper.cookie(list[i + 1]!);
+      } else if (!mapper) continue;
+      else if (name === 'location' && statusCode >= 300 && statusCode < 400)
+        list[i + 1] = mapper.location(list[i + 1]!, host);
+      else if (name === 'content-location') list[i + 1] = mapper.location(list[i + 1]!, host);
+    }
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     const data = this.rewriter ? this.rewriter.push(chunk) : chunk;
     this.ctx.traffic.bytesOut += data.length;
     if (data.length > 0 && !this.res.write(data)) {
-      controller.pause();
       this.res.once('drain', this.resume);
+      return false;
     }
+    return true;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     this.finished = true;
     this.res.off('close', this.onClientClose);
     if (this.rewriter) {
@@ -138,7 +151,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     } else this.res.end();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onError(error: Error): void {
     this.fail(error);
   }
 
@@ -169,6 +182,11 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
       }),
     );
   }
+}
+
+function removeHeader(list: string[], lowerName: string): void {
+  for (let i = list.length - 2; i >= 0; i -= 2)
+    if (list[i]!.toLowerCase() === lowerName) list.splice(i, 2);
 }
 
 interface Failure {
@@ -229,14 +247,14 @@ function bad(message: string): Failure {
   return { kind: 'bad_gateway', status: 502, code: 'BAD_GATEWAY', message };
 }
 
-function isHtml(contentType: string | string[] | undefined): boolean {
+/** One `Content-Type` that is HTML (null: several). */
+function isHtml(contentType: string | null | undefined): boolean {
   return typeof contentType === 'string' && /^\s*text\/html\b/i.test(contentType);
 }
 
-function isIdentity(encoding: string | string[] | undefined): boolean {
-  return (
-    encoding === undefined || (typeof encoding === 'string' && /^\s*identity\s*$/i.test(encoding))
-  );
+/** No `Content-Encoding`, or one that says identity (null: several). */
+function isIdentity(encoding: string | null | undefined): boolean {
+  return encoding === undefined || (encoding !== null && /^\s*identity\s*$/i.test(encoding));
 }
 
 /**

@@ -116,13 +116,23 @@ export class DeviceDirectory implements DeviceRegistry {
     if (!device) return;
     const now = this.now();
     device.lastSeen = new Date(now);
-    const day = dayOf(now);
+    const day = this.dayOfNow(now);
     if (device.requestsDay !== day) {
       device.requestsDay = day;
       device.requestsToday = 0;
     }
     device.requestsToday++;
     this.changed.add(deviceId);
+  }
+
+  /** The UTC day of `now`, formatted once per day: `seen` runs on every proxied request. */
+  private today = { day: '', from: 0, until: 0 };
+  private dayOfNow(now: number): string {
+    if (now < this.today.from || now >= this.today.until) {
+      const from = now - (((now % DAY_MS) + DAY_MS) % DAY_MS);
+      this.today = { day: dayOf(now), from, until: from + DAY_MS };
+    }
+    return this.today.day;
   }
 
   /** Presence that changed since the last call, for the periodic flush (operational state, not events). */
@@ -170,6 +180,8 @@ export class DeviceDirectory implements DeviceRegistry {
     return device.requestsDay === dayOf(this.now()) ? device.requestsToday : 0;
   }
 }
+
+const DAY_MS = 86_400_000;
 
 function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
