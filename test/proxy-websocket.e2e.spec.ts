@@ -230,6 +230,12 @@ describe('proxy: access and WebSocket tunnels', () => {
       `Authorization: Bearer ${desktopToken}`,
     ]);
     expect(scoped).toMatch(/^HTTP\/1\.1 403 Forbidden/);
+    // Refused from memory, without a promise: an unknown key of ours, on the upgrade and on HTTP.
+    const unknownKey = await rawUpgrade(h.url, '/apps/chat/socket', ['X-API-Key: nkz_unknown']);
+    expect(unknownKey).toMatch(/^HTTP\/1\.1 401 Unauthorized/);
+    expect(unknownKey).toContain('"error":"API_KEY_INVALID"');
+    const viaHttp = await h.call('GET', '/apps/chat/x', undefined, { 'x-api-key': 'nkz_unknown' });
+    expect([viaHttp.status, viaHttp.body.error]).toEqual([401, 'API_KEY_INVALID']);
     expect(upgradesSeen.length).toBe(before);
   });
 
@@ -260,5 +266,13 @@ describe('proxy: access and WebSocket tunnels', () => {
     expect(await closed).toBe(1006);
     const after = await h.call('GET', '/apps/chat/x', undefined, bearer(phoneToken));
     expect([after.status, after.body.error]).toEqual([401, 'DEVICE_REVOKED']);
+    // The token's signature is still in the verified cache: the revocation is checked anyway.
+    const before = upgradesSeen.length;
+    const upgrade = await rawUpgrade(h.url, '/apps/chat/again', [
+      `Authorization: Bearer ${phoneToken}`,
+    ]);
+    expect(upgrade).toMatch(/^HTTP\/1\.1 401 Unauthorized/);
+    expect(upgrade).toContain('"error":"DEVICE_REVOKED"');
+    expect(upgradesSeen.length).toBe(before);
   });
 });

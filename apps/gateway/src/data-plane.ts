@@ -168,6 +168,20 @@ export class DataPlane {
       this.forward(req, res, route, path, query, undefined, started, viaHost);
       return;
     }
+    // A token already verified (and every other credential) is decided without a promise;
+    // revocation and expiry are still checked on this very request.
+    let known: Principal | undefined;
+    try {
+      known = this.authenticator.authenticateFromMemory(req, FOR_PROXY);
+      if (known !== undefined) this.authorize(known, route);
+    } catch (error) {
+      this.refuse(res, error, req);
+      return;
+    }
+    if (known !== undefined) {
+      this.forward(req, res, route, path, query, known, started, viaHost);
+      return;
+    }
     this.authenticator.authenticate(req, FOR_PROXY).then(
       (principal) => {
         try {
@@ -356,7 +370,18 @@ export class DataPlane {
       }
       this.tunnel(req, socket, head, route, path, query, principal, requestId, viaHost);
     };
-    if (route.publicAccess) open(undefined);
+    if (route.publicAccess) {
+      open(undefined);
+      return;
+    }
+    let known: Principal | undefined;
+    try {
+      known = this.authenticator.authenticateFromMemory(req, FOR_PROXY);
+    } catch (error) {
+      this.refuseUpgradeWith(socket, error, requestId);
+      return;
+    }
+    if (known !== undefined) open(known);
     else
       this.authenticator
         .authenticate(req, FOR_PROXY)

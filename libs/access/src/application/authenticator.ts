@@ -61,31 +61,91 @@ export class Authenticator {
     req: IncomingMessage,
     options: { forProxy?: boolean } = {},
   ): Promise<Principal> {
-    const address = this.network.clientAddress(req);
-    const trusted = this.network.trusts(address);
-    const apiKey = presentedApiKey(req, options.forProxy === true);
-    if (apiKey !== undefined) return this.apiKey(apiKey);
+    const known = this.authenticateFromMemory(req, options);
+    if (known !== undefined) return known;
+    // Only a token whose signature is not in the cache gets here.
+    const caller = this.network.caller(req);
     const bearer = bearerOf(req);
-    const cookie = bearer === undefined ? cookieOf(req, SESSION_COOKIE) : undefined;
-    const token = bearer ?? cookie;
-    if (token === undefined) return trusted ? this.local(req, address) : { kind: 'anonymous' };
+    const token = bearer ?? cookieOf(req, SESSION_COOKIE);
+    if (token === undefined) return this.withoutCredentials(req, caller.address, caller.trusted);
+    const via = bearer === undefined ? 'cookie' : 'bearer';
+    let claims: TokenClaims;
     try {
-      const principal = await this.token(token, bearer === undefined ? 'cookie' : 'bearer');
+      claims = await this.verified(token);
+    } catch (error) {
+      return this.afterTokenFailure(req, caller.address, caller.trusted, error);
+    }
+    return this.tokenPrincipal(req, caller.address, caller.trusted, claims, via);
+  }
+
+  /**
+   * `authenticate` without a promise, when everything it needs is in memory: the answer
+   * (a principal, or a thrown refusal) for API keys, the admin session, no credentials, and
+   * tokens whose signature was already verified (expiry, revocations and sign-outs are still
+   * checked here, on every call). Undefined when a token's signature must be verified first:
+   * then call `authenticate`.
+   */
+  authenticateFromMemory(
+    req: IncomingMessage,
+    options: { forProxy?: boolean } = {},
+  ): Principal | undefined {
+    const caller = this.network.caller(req);
+    const bearer = bearerOf(req);
+    const apiKey = presentedApiKey(req, options.forProxy === true, bearer);
+    if (apiKey !== undefined) return this.apiKey(apiKey);
+    const token = bearer ?? cookieOf(req, SESSION_COOKIE);
+    if (token === undefined) return this.withoutCredentials(req, caller.address, caller.trusted);
+    const claims = this.cachedClaims(token);
+    if (claims === undefined) return undefined;
+    return this.tokenPrincipal(
+      req,
+      caller.address,
+      caller.trusted,
+      claims,
+      bearer === undefined ? 'cookie' : 'bearer',
+    );
+  }
+
+  private withoutCredentials(req: IncomingMessage, address: string, trusted: boolean): Principal {
+    return trusted ? this.local(req, address) : { kind: 'anonymous' };
+  }
+
+  /** The principal of verified claims, checked against revocations (and CSRF for a cookie). */
+  private tokenPrincipal(
+    req: IncomingMessage,
+    address: string,
+    trusted: boolean,
+    claims: TokenClaims,
+    via: 'bearer' | 'cookie',
+  ): Principal {
+    try {
+      const principal = this.principalOf(claims, via);
       if (principal.kind === 'admin' && principal.via === 'cookie')
         this.checkCsrf(req, principal.sessionId);
       if (principal.kind === 'device') this.devices.seen(principal.deviceId);
       return principal;
     } catch (error) {
-      // As in Nekzus, a trusted caller whose token merely expired or is unreadable still gets
-      // in (the mobile app must not wipe its credentials on the LAN); a revoked one does not.
-      if (
-        trusted &&
-        error instanceof TokenError &&
-        (error.code === 'TOKEN_EXPIRED' || error.code === 'TOKEN_INVALID')
-      )
-        return this.local(req, address);
-      throw error;
+      return this.afterTokenFailure(req, address, trusted, error);
     }
+  }
+
+  /**
+   * As in Nekzus, a trusted caller whose token merely expired or is unreadable still gets in
+   * (the mobile app must not wipe its credentials on the LAN); a revoked one does not.
+   */
+  private afterTokenFailure(
+    req: IncomingMessage,
+    address: string,
+    trusted: boolean,
+    error: unknown,
+  ): Principal {
+    if (
+      trusted &&
+      error instanceof TokenError &&
+      (error.code === 'TOKEN_EXPIRED' || error.code === 'TOKEN_INVALID')
+    )
+      return this.local(req, address);
+    throw error;
   }
 
   /**
@@ -116,7 +176,7 @@ export class Authenticator {
 
   /** Whether local-network trust covers the caller. */
   isTrusted(req: IncomingMessage): boolean {
-    return this.network.trusts(this.network.clientAddress(req));
+    return this.network.caller(req).trusted;
   }
 
   /** Checks a token's claims against revocations: sessions that ended, devices revoked or re-paired. */
@@ -130,15 +190,8 @@ export class Authenticator {
    * checked on every hit, and revocations and sign-outs in `principalOf` on every request.
    */
   private async verified(token: string): Promise<TokenClaims> {
-    const cached = this.verifiedTokens.get(token);
-    if (cached) {
-      if (cached.exp * 1000 > this.now()) {
-        this.verifiedTokens.delete(token);
-        this.verifiedTokens.set(token, cached);
-        return cached;
-      }
-      this.verifiedTokens.delete(token);
-    }
+    const cached = this.cachedClaims(token);
+    if (cached) return cached;
     const claims = await this.tokens.verify(token);
     this.verifiedTokens.set(token, claims);
     if (this.verifiedTokens.size > VERIFIED_TOKEN_CACHE) {
@@ -146,6 +199,19 @@ export class Authenticator {
       if (oldest !== undefined) this.verifiedTokens.delete(oldest);
     }
     return claims;
+  }
+
+  /** The cached claims of a token not yet expired (an expired one leaves the cache). */
+  private cachedClaims(token: string): TokenClaims | undefined {
+    const cached = this.verifiedTokens.get(token);
+    if (cached === undefined) return undefined;
+    if (cached.exp * 1000 > this.now()) {
+      this.verifiedTokens.delete(token);
+      this.verifiedTokens.set(token, cached);
+      return cached;
+    }
+    this.verifiedTokens.delete(token);
+    return undefined;
   }
 
   principalOf(claims: TokenClaims, via: 'bearer' | 'cookie'): Principal {
@@ -252,7 +318,12 @@ export function isOurApiKey(value: string): boolean {
   return API_KEY_PREFIXES.some((p) => value.startsWith(p));
 }
 
-function presentedApiKey(req: IncomingMessage, onlyOurs: boolean): string | undefined {
+/** `bearer`: the request's Bearer credential (`bearerOf`), read once by the caller. */
+function presentedApiKey(
+  req: IncomingMessage,
+  onlyOurs: boolean,
+  bearer: string | undefined,
+): string | undefined {
   const header = req.headers['x-api-key'];
   if (
     typeof header === 'string' &&
@@ -260,7 +331,6 @@ function presentedApiKey(req: IncomingMessage, onlyOurs: boolean): string | unde
     (!onlyOurs || isOurApiKey(header.trim()))
   )
     return header.trim();
-  const bearer = bearerOf(req);
   if (bearer && API_KEY_PREFIXES.some((p) => bearer.startsWith(p))) return bearer;
   return undefined;
 }
