@@ -5,11 +5,13 @@ import { rssMB, runMeasuredChild } from './support/child';
 /**
  * Replays a whole events file in a process of its own: `store` through SqliteEventStore.readAll
  * (paging, JSON parsing, upcasting check, RecordedEvent objects), `bare` as the same pages of
- * raw better-sqlite3 rows with no parsing: the floor any replay of this file pays.
+ * raw better-sqlite3 rows with no parsing: the floor any replay of this file pays; `bare-parse`
+ * the same rows with `JSON.parse` of every data and metadata column: the floor of a replay that
+ * reads every event's data.
  */
 export interface ReplayTask {
   /** `store-data` also reads every event's data and metadata, as a projection applying every event does. */
-  mode: 'store' | 'store-data' | 'bare';
+  mode: 'store' | 'store-data' | 'bare' | 'bare-parse';
   eventsPath: string;
   schemasDir: string;
 }
@@ -24,14 +26,15 @@ export interface ReplayResult {
   peakRssMB: number;
   /** Longest time the event loop could not run a timer during the replay. */
   longestBlockMs: number;
+  /**
+   * Loading and compiling the event schemas, before the timed replay (store modes): a cost of
+   * opening the store once per process, not of reading events.
+   */
+  schemaLoadSeconds: number;
 }
 
-async function replayStore(task: ReplayTask): Promise<number> {
-  const store = SqliteEventStore.open({
-    path: task.eventsPath,
-    schemas: SchemaRegistry.fromDirectory(task.schemasDir),
-    readonly: true,
-  });
+async function replayStore(task: ReplayTask, schemas: SchemaRegistry): Promise<number> {
+  const store = SqliteEventStore.open({ path: task.eventsPath, schemas, readonly: true });
   let events = 0;
   let last = 0n;
   try {
@@ -51,8 +54,12 @@ async function replayStore(task: ReplayTask): Promise<number> {
   return events;
 }
 
-/** The query readAll pages with (same columns, same page size), rows left as they come. */
+/**
+ * The query readAll pages with (same columns, same page size), rows left as they come, or
+ * (`bare-parse`) with the data and metadata JSON of each parsed and checked as `store-data` does.
+ */
 function replayBare(task: ReplayTask): number {
+  const parse = task.mode === 'bare-parse';
   const db = new Database(task.eventsPath, { readonly: true, fileMustExist: true });
   let events = 0;
   try {
@@ -62,8 +69,15 @@ function replayBare(task: ReplayTask): number {
       )
       .raw(true);
     for (let cursor = 0; ;) {
-      const rows = page.all(cursor, PAGE) as [number, ...unknown[]][];
+      const rows = page.all(cursor, PAGE) as Row[];
       events += rows.length;
+      if (parse)
+        for (const row of rows) {
+          const data: unknown = JSON.parse(row[6]);
+          const metadata = JSON.parse(row[7]) as { actor?: unknown };
+          if (data === undefined || metadata.actor === undefined)
+            throw new Error(`event ${row[0]} has no data or actor`);
+        }
       if (rows.length < PAGE) break;
       cursor = rows[rows.length - 1]![0] + 1;
     }
@@ -73,13 +87,26 @@ function replayBare(task: ReplayTask): number {
   return events;
 }
 
+type Row = [number, string, string, number, string, number, string, string, string];
+
 let rssBeforeMB = 0;
+let schemaLoadSeconds = 0;
 runMeasuredChild<ReplayTask, { events: number; seconds: number }, ReplayResult>(
   async (task) => {
+    const bare = task.mode === 'bare' || task.mode === 'bare-parse';
+    const loading = performance.now();
+    const schemas = bare ? undefined : SchemaRegistry.fromDirectory(task.schemasDir);
+    schemaLoadSeconds = (performance.now() - loading) / 1000;
     rssBeforeMB = rssMB();
     const started = performance.now();
-    const events = task.mode === 'bare' ? replayBare(task) : await replayStore(task);
+    const events = schemas ? await replayStore(task, schemas) : replayBare(task);
     return { events, seconds: (performance.now() - started) / 1000 };
   },
-  (_task, { events, seconds }, measured) => ({ events, seconds, rssBeforeMB, ...measured }),
+  (_task, { events, seconds }, measured) => ({
+    events,
+    seconds,
+    rssBeforeMB,
+    schemaLoadSeconds,
+    ...measured,
+  }),
 );

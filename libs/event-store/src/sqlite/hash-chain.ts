@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface ChainedRow {
   position: number | bigint;
@@ -19,23 +19,17 @@ export interface ChainedRow {
  * deletion or reordering breaks the chain. Each field is length-prefixed, so no two different
  * events share an input, and the stored JSON text is hashed as it is (no re-encoding, which
  * would cost more than the hash itself).
+ *
+ * The input is one string handed to one `crypto.hash` call: the same bytes as feeding the
+ * pieces to a `Hash` one by one, for a fraction of the calls into native code.
  */
 export function chainHash(prevHash: string, row: ChainedRow): string {
-  const hash = createHash('sha256');
-  hash.update(prevHash);
-  for (const field of [
-    String(row.position),
-    row.id,
-    row.stream,
-    String(row.revision),
-    row.type,
-    String(row.schemaVersion),
-    row.recordedAt,
-    row.metadata,
-    row.data,
-  ]) {
-    hash.update(`\n${field.length}:`);
-    hash.update(field);
-  }
-  return hash.digest('hex');
+  const position = String(row.position);
+  const revision = String(row.revision);
+  const schemaVersion = String(row.schemaVersion);
+  return hash(
+    'sha256',
+    `${prevHash}\n${position.length}:${position}\n${row.id.length}:${row.id}\n${row.stream.length}:${row.stream}\n${revision.length}:${revision}\n${row.type.length}:${row.type}\n${schemaVersion.length}:${schemaVersion}\n${row.recordedAt.length}:${row.recordedAt}\n${row.metadata.length}:${row.metadata}\n${row.data.length}:${row.data}`,
+    'hex',
+  );
 }

@@ -28,6 +28,7 @@ import {
   type AppendOutcome,
   type AppendRequest,
 } from './sqlite-writer';
+import { decodeOutcomes, encodeRequest, type OutcomesMessage } from './wire';
 
 export interface SqliteEventStoreOptions {
   /** Path of the events file, e.g. `<data dir>/events.db`. */
@@ -134,15 +135,17 @@ export class SqliteEventStore implements EventStore {
     };
     const outcome = await this.ensureWriter().append(request);
     if (!outcome.ok) throw toError(outcome.error, options.streamState);
-    const position = Number(outcome.position);
-    this.watcher.notify(position);
+    this.watcher.notify(outcome.position);
     return {
       nextExpectedRevision: BigInt(outcome.nextExpectedRevision),
-      position: BigInt(position),
+      position: BigInt(outcome.position),
     };
   }
 
-  readStream(stream: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
+  readStream(
+    stream: string,
+    options: ReadStreamOptions = {},
+  ): AsyncIterableIterator<RecordedEvent> {
     const stmt = this.statement(
       options.direction === 'backwards'
         ? `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`
@@ -155,7 +158,7 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
-  readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+  readAll(options: ReadAllOptions = {}): AsyncIterableIterator<RecordedEvent> {
     const page = this.pageQuery(
       options.direction === 'backwards' ? 'backwards' : 'forwards',
       options.filter,
@@ -164,27 +167,23 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Pages through rows keyed by `key` (revision or position) from `from`, up to `maxCount`. */
-  private async *paged(
+  private paged(
     options: ReadStreamOptions,
     key: typeof REVISION | typeof POSITION,
     page: (cursor: number, limit: number) => Row[],
-  ): AsyncGenerator<RecordedEvent> {
+  ): AsyncIterableIterator<RecordedEvent> {
     const backwards = options.direction === 'backwards';
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     const from = options.from ?? (backwards ? 'end' : 'start');
-    let cursor: number =
-      from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : Number(from);
-    while (remaining > 0) {
-      this.assertOpen();
-      const limit = Math.min(this.pageSize, remaining);
-      const rows = page(cursor, limit);
-      for (const row of rows) yield this.toRecorded(row);
-      if (rows.length < limit) return;
-      await nextTurn();
-      remaining -= rows.length;
-      const last = rows[rows.length - 1]!;
-      cursor = backwards ? last[key] - 1 : last[key] + 1;
-    }
+    return new PagedRead(
+      from === 'start' ? 0 : from === 'end' ? Number.MAX_SAFE_INTEGER : Number(from),
+      options.maxCount ?? Number.POSITIVE_INFINITY,
+      this.pageSize,
+      backwards,
+      key,
+      page,
+      (row) => this.toRecorded(row),
+      () => this.assertOpen(),
+    );
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
@@ -305,6 +304,96 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * The iterator of `readAll` and `readStream`. It does what an async generator over the pages
+ * would (nothing runs before the first `next()`, one page read synchronously at a time, the
+ * event loop gets a turn between pages, `return()` ends it), without the generator's
+ * machinery per event: an event of a page already read costs one resolved promise.
+ */
+class PagedRead implements AsyncIterableIterator<RecordedEvent> {
+  private rows: Row[] = [];
+  private index = 0;
+  private finished = false;
+  private started = false;
+  private waiting: Promise<void> | undefined;
+
+  constructor(
+    private cursor: number,
+    private remaining: number,
+    private readonly pageSize: number,
+    private readonly backwards: boolean,
+    private readonly key: typeof REVISION | typeof POSITION,
+    private readonly page: (cursor: number, limit: number) => Row[],
+    private readonly map: (row: Row) => RecordedEvent,
+    private readonly assertOpen: () => void,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<RecordedEvent>> {
+    // A `next()` made while the next page is awaited (not by for-await, which waits) queues
+    // behind it, as it would on a generator.
+    if (this.waiting) return this.waiting.then(() => this.next());
+    if (this.index < this.rows.length) {
+      try {
+        return Promise.resolve({ value: this.map(this.rows[this.index++]!), done: false });
+      } catch (error) {
+        this.finish();
+        return Promise.reject(asError(error));
+      }
+    }
+    if (this.finished) return Promise.resolve(DONE);
+    if (!this.started) {
+      this.started = true;
+      return this.read();
+    }
+    // The page just delivered was full: more may follow, after the event loop had a turn.
+    const turn = nextTurn().then(() => {
+      this.waiting = undefined;
+    });
+    this.waiting = turn;
+    return turn.then(() => (this.finished ? DONE : this.read()));
+  }
+
+  return(): Promise<IteratorResult<RecordedEvent>> {
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  private read(): Promise<IteratorResult<RecordedEvent>> {
+    try {
+      if (this.remaining <= 0) return Promise.resolve(this.finish());
+      this.assertOpen();
+      const limit = Math.min(this.pageSize, this.remaining);
+      const rows = this.page(this.cursor, limit);
+      this.remaining -= rows.length;
+      if (rows.length < limit) this.finished = true;
+      else {
+        const last = rows[rows.length - 1]!;
+        this.cursor = this.backwards ? last[this.key] - 1 : last[this.key] + 1;
+      }
+      this.rows = rows;
+      this.index = 0;
+      if (rows.length === 0) return Promise.resolve(this.finish());
+      return this.next();
+    } catch (error) {
+      this.finish();
+      return Promise.reject(asError(error));
+    }
+  }
+
+  private finish(): IteratorReturnResult<undefined> {
+    this.finished = true;
+    this.rows = [];
+    this.index = 0;
+    return DONE;
+  }
+}
+
 class SqliteSubscription implements Subscription {
   private closed = false;
   private cancelWait: (() => void) | undefined;
@@ -418,9 +507,12 @@ class InlineWriter implements Writer {
 class WorkerWriter implements Writer {
   private readonly worker: Worker;
   private readonly ready: Promise<void>;
-  private nextId = 1;
-  private readonly pending = new Map<number, (o: AppendOutcome) => void>();
-  private outgoing: { ids: number[]; requests: AppendRequest[] } | undefined;
+  /** Appends sent or about to be sent, oldest first: the worker answers them in that order. */
+  private pending: ((o: AppendOutcome) => void)[] = [];
+  private settled = 0;
+  /** Requests of this turn of the event loop, encoded (`wire.ts`); they travel as one message. */
+  private outgoing = '';
+  private sendScheduled = false;
   private failure: Error | undefined;
 
   constructor(path: string, synchronous: Synchronous) {
@@ -432,43 +524,53 @@ class WorkerWriter implements Writer {
     this.ready.catch(() => undefined);
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => {
-      if (this.pending.size > 0) this.fail(new Error(`event writer exited with code ${code}`));
+      if (this.inFlight() > 0) this.fail(new Error(`event writer exited with code ${code}`));
     });
-    this.worker.on(
-      'message',
-      (message: { kind: string; ids?: number[]; outcomes?: AppendOutcome[] }) => {
-        if (message.kind !== 'results') return;
-        message.ids!.forEach((id, i) => {
-          const resolve = this.pending.get(id);
-          this.pending.delete(id);
-          resolve?.(message.outcomes![i]!);
-        });
-      },
-    );
+    this.worker.on('message', (message: OutcomesMessage | { kind: string }) => {
+      if (message.kind !== 'results') return;
+      decodeOutcomes(message as OutcomesMessage, (outcome) => {
+        const resolve = this.pending[this.settled];
+        this.pending[this.settled++] = settledSlot;
+        resolve?.(outcome);
+      });
+      if (this.settled === this.pending.length) {
+        this.pending = [];
+        this.settled = 0;
+      } else if (this.settled >= 4096) {
+        this.pending = this.pending.slice(this.settled);
+        this.settled = 0;
+      }
+    });
   }
 
   append(request: AppendRequest): Promise<AppendOutcome> {
     if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      this.pending.push(resolve);
+      this.outgoing += encodeRequest(request);
       // Appends made in the same turn of the event loop travel in one message.
-      if (!this.outgoing) {
-        this.outgoing = { ids: [], requests: [] };
+      if (!this.sendScheduled) {
+        this.sendScheduled = true;
         setImmediate(() => void this.send());
       }
-      this.outgoing.ids.push(id);
-      this.outgoing.requests.push(request);
     });
   }
 
-  private async send(): Promise<void> {
+  private post(): void {
     const batch = this.outgoing;
-    this.outgoing = undefined;
-    if (!batch) return;
+    this.outgoing = '';
+    if (batch) this.worker.postMessage(batch);
+  }
+
+  private inFlight(): number {
+    return this.pending.length - this.settled;
+  }
+
+  private async send(): Promise<void> {
+    this.sendScheduled = false;
     try {
       await this.ready;
-      this.worker.postMessage(batch);
+      this.post();
     } catch (error) {
       this.fail(error instanceof Error ? error : new Error(String(error)));
     }
@@ -476,13 +578,16 @@ class WorkerWriter implements Writer {
 
   private fail(error: Error): void {
     this.failure = error;
-    for (const resolve of this.pending.values())
+    const waiting = this.pending.slice(this.settled);
+    this.pending = [];
+    this.settled = 0;
+    this.outgoing = '';
+    for (const resolve of waiting)
       resolve({ ok: false, error: { name: 'Error', message: error.message } });
-    this.pending.clear();
   }
 
   async close(): Promise<void> {
-    if (this.outgoing) await this.send();
+    if (this.sendScheduled) await this.send();
     await this.drain();
     try {
       await this.ready;
@@ -503,9 +608,16 @@ class WorkerWriter implements Writer {
   }
 
   private async drain(): Promise<void> {
-    while (this.pending.size > 0 && !this.failure) await new Promise((r) => setTimeout(r, 5));
+    while (this.inFlight() > 0 && !this.failure) await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Marks a settled place in WorkerWriter's queue (the resolver is dropped for the GC). */
+function settledSlot(): void {}
 
 /** The compiled worker next to this file; from TypeScript sources (tests), the build's copy. */
 function workerScript(): string {

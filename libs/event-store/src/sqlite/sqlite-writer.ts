@@ -23,8 +23,9 @@ export type AppendFailure =
   | { name: 'DuplicateEventId'; stream: string; eventId: string }
   | { name: 'Error'; message: string };
 
+/** Revisions and positions travel as numbers: both stay far below 2^53. */
 export type AppendOutcome =
-  | { ok: true; nextExpectedRevision: string; position: string }
+  | { ok: true; nextExpectedRevision: number; position: number }
   | { ok: false; error: AppendFailure };
 
 class AppendRejected extends Error {
@@ -51,6 +52,9 @@ export class SqliteEventWriter {
     rollbackTo: Database.Statement;
   };
   private readonly now: () => Date;
+  private readonly commit: Database.Transaction<
+    (requests: readonly AppendRequest[]) => AppendOutcome[]
+  >;
 
   constructor(path: string, options: { synchronous?: Synchronous; now?: () => Date } = {}) {
     this.db = new Database(path);
@@ -75,37 +79,48 @@ export class SqliteEventWriter {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
+    this.commit = this.db.transaction((requests: readonly AppendRequest[]) => this.write(requests));
   }
 
   appendBatch(requests: readonly AppendRequest[]): AppendOutcome[] {
+    return this.commit.immediate(requests);
+  }
+
+  private write(requests: readonly AppendRequest[]): AppendOutcome[] {
     const outcomes: AppendOutcome[] = [];
-    const run = this.db.transaction(() => {
-      const headRow = this.stmt.head.get();
-      // Positions continue from the highest one ever issued (AUTOINCREMENT's counter), not from
-      // the last stored row: a deleted tail must stay a visible gap for verifyChain, and a
-      // position once delivered to a subscriber is never given to another event.
-      const issued = this.stmt.issued.get()?.seq ?? 0;
-      const head = {
-        position: Math.max(issued, headRow?.position ?? 0),
-        hash: headRow?.hash ?? GENESIS_HASH,
-      };
-      const recordedAt = this.now().toISOString();
-      for (const request of requests) {
-        const before = { ...head };
-        this.stmt.savepoint.run();
-        try {
-          outcomes.push(this.appendOne(request, head, recordedAt));
-          this.stmt.release.run();
-        } catch (error) {
+    const headRow = this.stmt.head.get();
+    // Positions continue from the highest one ever issued (AUTOINCREMENT's counter), not from
+    // the last stored row: a deleted tail must stay a visible gap for verifyChain, and a
+    // position once delivered to a subscriber is never given to another event.
+    const issued = this.stmt.issued.get()?.seq ?? 0;
+    const head = {
+      position: Math.max(issued, headRow?.position ?? 0),
+      hash: headRow?.hash ?? GENESIS_HASH,
+    };
+    const recordedAt = this.now().toISOString();
+    for (const request of requests) {
+      const position = head.position;
+      const hash = head.hash;
+      // A request of one event needs no savepoint: its only write is one INSERT, and a failed
+      // statement is undone by SQLite itself while the transaction stays open.
+      const savepoint = request.events.length > 1;
+      if (savepoint) this.stmt.savepoint.run();
+      try {
+        outcomes.push(this.appendOne(request, head, recordedAt));
+        if (savepoint) this.stmt.release.run();
+      } catch (error) {
+        if (savepoint) {
           this.stmt.rollbackTo.run();
           this.stmt.release.run();
-          head.position = before.position;
-          head.hash = before.hash;
-          outcomes.push(this.refused(request, error));
+        } else if (!this.db.inTransaction) {
+          // SQLite rolled the whole transaction back (I/O error, disk full): the batch fails.
+          throw error;
         }
+        head.position = position;
+        head.hash = hash;
+        outcomes.push(this.refused(request, error));
       }
-    });
-    run.immediate();
+    }
     return outcomes;
   }
 
@@ -164,11 +179,7 @@ export class SqliteEventWriter {
       head.position = position;
       head.hash = hash;
     }
-    return {
-      ok: true,
-      nextExpectedRevision: String(revision),
-      position: String(head.position),
-    };
+    return { ok: true, nextExpectedRevision: revision, position: head.position };
   }
 
   /**
@@ -222,11 +233,7 @@ export class SqliteEventWriter {
         expected,
         actual: String(current),
       });
-    return {
-      ok: true,
-      nextExpectedRevision: String(last.revision),
-      position: String(last.position),
-    };
+    return { ok: true, nextExpectedRevision: last.revision, position: last.position };
   }
 
   close(): void {

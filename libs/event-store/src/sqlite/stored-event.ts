@@ -30,15 +30,13 @@ export class StoredEvent implements RecordedEvent {
   }
 
   get data(): unknown {
-    if (this.parsedData === UNSET) {
-      const parsed: unknown = JSON.parse(this.rawData);
-      const lifted =
-        this.version < (this.schemas.latestVersion(this.type) ?? 0)
-          ? this.schemas.upcast(this.type, this.version, parsed)
-          : { version: this.version, data: parsed };
+    if (this.parsedData !== UNSET) return this.parsedData;
+    const parsed: unknown = JSON.parse(this.rawData);
+    if (this.version < (this.schemas.latestVersion(this.type) ?? 0)) {
+      const lifted = this.schemas.upcast(this.type, this.version, parsed);
       this.version = lifted.version;
       this.parsedData = lifted.data;
-    }
+    } else this.parsedData = parsed;
     return this.parsedData;
   }
 

@@ -1,20 +1,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteEventWriter, type AppendRequest } from './sqlite-writer';
+import { SqliteEventWriter, type AppendOutcome, type AppendRequest } from './sqlite-writer';
 import type { Synchronous } from './sqlite-schema';
+import { decodeRequests, encodeOutcomes } from './wire';
 
 /**
  * Runs the event writer off the main thread, so the fsync of a durable commit never stalls the
  * proxy. Requests that arrive while a commit is in flight are committed together in the next
- * transaction (group commit).
+ * transaction (group commit). Requests come as encoded strings and outcomes leave as one
+ * Float64Array per commit (`wire.ts`), in order: the main thread settles its appends first in,
+ * first out.
  */
 interface WorkerInput {
   path: string;
   synchronous: Synchronous;
-}
-
-interface BatchMessage {
-  ids: number[];
-  requests: AppendRequest[];
 }
 
 const port = parentPort;
@@ -22,16 +20,14 @@ if (!port) throw new Error('writer.worker must run in a worker thread');
 
 const { path, synchronous } = workerData as WorkerInput;
 const writer = new SqliteEventWriter(path, { synchronous });
-let pending: BatchMessage[] = [];
+let pending: AppendRequest[] = [];
 let scheduled = false;
 
 function flush(): void {
   scheduled = false;
-  const batches = pending;
+  const requests = pending;
   pending = [];
-  const requests = batches.flatMap((b) => b.requests);
-  const ids = batches.flatMap((b) => b.ids);
-  let outcomes;
+  let outcomes: AppendOutcome[];
   try {
     outcomes = writer.appendBatch(requests);
   } catch (error) {
@@ -41,16 +37,17 @@ function flush(): void {
       error: { name: 'Error' as const, message },
     }));
   }
-  port!.postMessage({ kind: 'results', ids, outcomes });
+  const results = encodeOutcomes(outcomes);
+  port!.postMessage(results, [results.values.buffer as ArrayBuffer]);
 }
 
-port.on('message', (message: BatchMessage | { kind: 'close' }) => {
-  if ('kind' in message) {
+port.on('message', (message: string | { kind: 'close' }) => {
+  if (typeof message !== 'string') {
     writer.close();
     port.postMessage({ kind: 'closed' });
     return;
   }
-  pending.push(message);
+  for (const request of decodeRequests(message)) pending.push(request);
   if (!scheduled) {
     scheduled = true;
     setImmediate(flush);
