@@ -161,7 +161,11 @@ async function verifyInWorkers(
         ...(expectHead !== undefined ? { expectHead } : {}),
       };
       return new Promise<RangeResult>((resolve, reject) => {
-        const worker = new Worker(script, { workerData: task });
+        // A small heap: each row's strings are garbage once hashed.
+        const worker = new Worker(script, {
+          workerData: task,
+          resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
+        });
         let result: RangeResult | undefined;
         worker.on('message', (message: RangeMessage) => {
           if (message.kind === 'done') {

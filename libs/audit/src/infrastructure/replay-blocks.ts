@@ -93,7 +93,7 @@ export async function* replayBlocks(
     () =>
       new Worker(script, {
         workerData: input,
-        resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
+        resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
       }),
   );
   const size = options.blockSize ?? BLOCK_SIZE;
