@@ -80,7 +80,7 @@ async function replay(task: AuditTask): Promise<{ events: number; bytes: number;
   try {
     for await (const block of replayBlocks(log, {}, { to: log.head().position, style: 'ndjson' })) {
       events += block.entries;
-      bytes += writeSync(fd, block.data);
+      for (const chunk of block.chunks) bytes += writeSync(fd, chunk);
     }
   } finally {
     closeSync(fd);

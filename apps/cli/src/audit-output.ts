@@ -184,9 +184,12 @@ export class ReplayWriter {
   async block(block: ReplayBlock): Promise<void> {
     if (block.entries === 0) return;
     // The array's first item follows '[' with a newline, the others with ',\n'.
-    const data = this.format === 'json' && this.count === 0 ? block.data.subarray(1) : block.data;
+    const first = this.count === 0;
     this.count += block.entries;
-    return this.out.writeBytes(data);
+    for (const [i, chunk] of block.chunks.entries())
+      await this.out.writeBytes(
+        this.format === 'json' && first && i === 0 ? chunk.subarray(1) : chunk,
+      );
   }
 
   async end(): Promise<void> {

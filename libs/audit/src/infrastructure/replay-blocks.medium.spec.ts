@@ -161,7 +161,7 @@ describe('replayBlocks', () => {
     let entries = 0;
     const positions: number[] = [];
     for await (const block of replayBlocks(log, filter, options)) {
-      text += Buffer.from(block.data).toString('utf8');
+      text += Buffer.concat(block.chunks).toString('utf8');
       entries += block.entries;
       positions.push(block.position);
     }

@@ -11,8 +11,8 @@ import type { ReplayWorkerBlock, ReplayWorkerInput } from './replay.worker';
 
 /** Written entries, in log order, ready to go out as they are. */
 export interface ReplayBlock {
-  /** UTF-8 text. */
-  data: Uint8Array;
+  /** UTF-8 text, in pieces to write one after the other (not joined: that would copy it all). */
+  chunks: Uint8Array[];
   entries: number;
   /** The log position the replay has reached with this block. */
   position: number;
@@ -42,8 +42,8 @@ const TEXT_BLOCK = 1 << 16;
 /**
  * `audit replay` as NDJSON or JSON text, block by block. A long replay is cut into stretches of
  * positions, written side by side by worker threads (each reads its stretch, describes every
- * event and formats the lines) and handed out in log order, at most two blocks per worker
- * ahead of the reader, so memory stays bounded however long the log. The text is exactly what
+ * event and formats the lines) and handed out in log order, one block more than there are
+ * workers ahead of the reader, so memory stays bounded however long the log. The text is exactly what
  * `entryLine` over `replayEntries` gives, names of devices and keys included: each worker
  * learns every naming event up to each of its stretches.
  */
@@ -70,12 +70,12 @@ export async function* replayBlocks(
       text += `${prefix}${entryLine(replayed)}${suffix}`;
       entries += 1;
       if (text.length >= TEXT_BLOCK) {
-        yield { data: Buffer.from(text), entries, position: replayed.row.position };
+        yield { chunks: [Buffer.from(text)], entries, position: replayed.row.position };
         text = '';
         entries = 0;
       }
     }
-    yield { data: Buffer.from(text), entries, position: options.to };
+    yield { chunks: [Buffer.from(text)], entries, position: options.to };
     return;
   }
   const input: ReplayWorkerInput = {
@@ -131,7 +131,8 @@ export async function* replayBlocks(
     sent += 1;
   };
   try {
-    while (sent < Math.min(blocks, workers * 2)) send();
+    // One block queued behind the one each worker is on: enough to keep them busy, little in memory.
+    while (sent < Math.min(blocks, workers + 1)) send();
     for (let seq = 0; seq < blocks; seq++) {
       while (!done.has(seq)) {
         if (failure) throw failure;
@@ -148,7 +149,7 @@ export async function* replayBlocks(
             ),
       );
       yield {
-        data: parts.length === 1 ? parts[0]! : Buffer.concat(parts),
+        chunks: parts,
         entries: block.entries,
         position: Math.min(options.to, after + (seq + 1) * size),
       };
