@@ -1492,6 +1492,11 @@ export interface components {
         };
         /** ChainStatus */
         ChainStatus: {
+            /**
+             * @description Which check ran: `global`, the one hash chain through the SQLite log; `per-stream`, each stream's own chain (KurrentDB), where `headPosition` is the last commit position and `headHash` the digest of every stream's head.
+             * @enum {string}
+             */
+            chain?: "global" | "per-stream";
             intact: boolean;
             /** @description Events that verified. */
             events: number;
@@ -1510,6 +1515,16 @@ export interface components {
                 position?: number;
                 newerEvents?: number;
             };
+            /** @description Per-stream chains: the streams walked. */
+            streams?: number;
+            /** @description Per-stream chains: each stream that does not verify, where and why. */
+            broken?: {
+                stream: string;
+                revision: string;
+                reason: string;
+            }[];
+            /** @description Per-stream chains: what this check cannot see. */
+            limits?: string;
         };
         /** ChangeWebhookSubscription */
         ChangeWebhookSubscription: {
@@ -1905,7 +1920,7 @@ export interface components {
             state: string;
             /** @description The last event applied. */
             position: number;
-            /** @description Events behind the head of the log. */
+            /** @description Events behind the head of the log (on KurrentDB counted from the log, at most 10,000). */
             lag: number;
             lastError?: string;
         };
