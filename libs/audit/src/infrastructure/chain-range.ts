@@ -1,23 +1,23 @@
-import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+// From the module, not the event store's barrel: verify workers load this file and must stay
+// small (the barrel brings the KurrentDB client).
+import { chainHash } from '../../../event-store/src/sqlite/hash-chain';
 import { ROW_COLUMNS, type RawRow } from './log-row';
 
-/**
- * The event store's chain link (libs/event-store `chainHash`): SHA-256 over the previous hash
- * and every stored column, each length-prefixed. Built as one string and hashed in one call,
- * which is what makes verifying a million events fast; the store's own files are the test
- * that both functions agree. `crypto.hash` is the one-shot form (a third cheaper per event than
- * createHash, update and digest).
- */
+/** The event store's chain link (`chainHash`) of a stored row, as the audit tools read rows. */
 export function linkHash(prevHash: string, row: RawRow): string {
   const [position, id, stream, revision, type, schemaVersion, data, metadata, recordedAt] = row;
-  const p = String(position);
-  const r = String(revision);
-  const v = String(schemaVersion);
-  return hash(
-    'sha256',
-    `${prevHash}\n${p.length}:${p}\n${id.length}:${id}\n${stream.length}:${stream}\n${r.length}:${r}\n${type.length}:${type}\n${v.length}:${v}\n${recordedAt.length}:${recordedAt}\n${metadata.length}:${metadata}\n${data.length}:${data}`,
-  );
+  return chainHash(prevHash, {
+    position,
+    id,
+    stream,
+    revision,
+    type,
+    schemaVersion,
+    data,
+    metadata,
+    recordedAt,
+  });
 }
 
 export interface Link {

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { builtWorker } from './built-worker';
 import Database from 'better-sqlite3';
 import type { ChainStatus } from '../application/audit.ports';
-import { EMPTY_LOG_HASH as GENESIS_HASH } from './event-log-file';
+import { GENESIS_HASH } from '../../../event-store/src/sqlite/sqlite-schema';
 import { joinRanges, verifyRange, type Joined, type Link, type RangeResult } from './chain-range';
 import type { RangeMessage, RangeTask } from './chain.worker';
 
@@ -59,7 +58,9 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
       )?.seq ?? 0;
     const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), 8));
     const parallel = workers > 1 && total >= (options.parallelFrom ?? PARALLEL_FROM);
-    const script = parallel ? workerScript(options.workers !== undefined) : undefined;
+    const script = parallel
+      ? builtWorker('chain.worker.js', options.workers !== undefined)
+      : undefined;
     if (script) {
       db.exec('COMMIT');
       joined = await verifyInWorkers(
@@ -188,23 +189,4 @@ async function verifyInWorkers(
     }),
   );
   return joinRanges(GENESIS, ranges);
-}
-
-/**
- * The built worker next to this file, or in dist/ when this runs from the TypeScript sources
- * (tests). Without one, the log is walked on the calling thread, unless workers were asked for.
- */
-function workerScript(required: boolean): string | undefined {
-  const here = join(__dirname, 'chain.worker.js');
-  if (existsSync(here)) return here;
-  const built = resolve(
-    __dirname,
-    '../../../../dist/libs/audit/src/infrastructure/chain.worker.js',
-  );
-  if (existsSync(built)) return built;
-  if (required)
-    throw new Error(
-      `chain verification worker not found at ${here} or ${built}: run "npm run build"`,
-    );
-  return undefined;
 }

@@ -1,16 +1,12 @@
 import Database from 'better-sqlite3';
+// From the module, not the event store's barrel: replay workers load this file and must stay
+// small (the barrel brings the KurrentDB client).
+import { GENESIS_HASH } from '../../../event-store/src/sqlite/sqlite-schema';
 import { splitQualified, type AuditFilter } from '../domain/audit-filter';
 import { CREATION_TYPES, FULL_HISTORY_STREAMS, SNAPSHOT_STREAMS } from '../domain/history-state';
 import { LogRow, ROW_COLUMNS, type RawRow, type Upcasting } from './log-row';
 
 const NAMING_TYPES = ['DevicePaired', 'DeviceRenamed', 'ApiKeyCreated'];
-
-/**
- * The event store's GENESIS_HASH, the link before the first event. Not imported: this file is
- * loaded by replay worker threads, which must not load the event store (and its KurrentDB
- * client) each; event-log-file.spec.ts checks that the two agree.
- */
-export const EMPTY_LOG_HASH = '0'.repeat(64);
 
 /** ROW_COLUMNS with empty strings for the two hashes. */
 const UNHASHED_COLUMNS = ROW_COLUMNS.replace('prev_hash, hash', "'' AS prev_hash, '' AS hash");
@@ -49,7 +45,7 @@ export class EventLogFile {
     const row = this.db
       .prepare('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1')
       .get() as { position: number; hash: string } | undefined;
-    return row ?? { position: 0, hash: EMPTY_LOG_HASH };
+    return row ?? { position: 0, hash: GENESIS_HASH };
   }
 
   count(): number {

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { builtWorker } from './built-worker';
 import { describeReadsData, MemoryNameBook } from '../domain/audit-entry';
 import type { AuditFilter } from '../domain/audit-filter';
 import { detailsJson, entryLine, replayEntries, withDetails } from './audit-replay';
@@ -61,7 +60,7 @@ export async function* replayBlocks(
     workers > 1 &&
     options.to - after >= (options.parallelFrom ?? PARALLEL_FROM) &&
     latest !== undefined
-      ? workerScript(options.workers !== undefined)
+      ? builtWorker('replay.worker.js', options.workers !== undefined)
       : undefined;
   if (!script || !latest) {
     let text = '';
@@ -182,21 +181,4 @@ function newestVersions(log: EventLogFile): Record<string, number> | undefined {
     latest[type] = version;
   }
   return latest;
-}
-
-/**
- * The built worker next to this file, or in dist/ when this runs from the TypeScript sources
- * (tests). Without one, the replay runs on the calling thread, unless workers were asked for.
- */
-function workerScript(required: boolean): string | undefined {
-  const here = join(__dirname, 'replay.worker.js');
-  if (existsSync(here)) return here;
-  const built = resolve(
-    __dirname,
-    '../../../../dist/libs/audit/src/infrastructure/replay.worker.js',
-  );
-  if (existsSync(built)) return built;
-  if (required)
-    throw new Error(`replay worker not found at ${here} or ${built}: run "npm run build"`);
-  return undefined;
 }
