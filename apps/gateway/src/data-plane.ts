@@ -168,32 +168,29 @@ export class DataPlane {
       this.forward(req, res, route, path, query, undefined, started, viaHost);
       return;
     }
+    const admit = (principal: Principal) => {
+      try {
+        this.authorize(principal, route);
+      } catch (error) {
+        this.refuse(res, error, req);
+        return;
+      }
+      this.forward(req, res, route, path, query, principal, started, viaHost);
+    };
     // A token already verified (and every other credential) is decided without a promise;
     // revocation and expiry are still checked on this very request.
     let known: Principal | undefined;
     try {
       known = this.authenticator.authenticateFromMemory(req, FOR_PROXY);
-      if (known !== undefined) this.authorize(known, route);
     } catch (error) {
       this.refuse(res, error, req);
       return;
     }
-    if (known !== undefined) {
-      this.forward(req, res, route, path, query, known, started, viaHost);
-      return;
-    }
-    this.authenticator.authenticate(req, FOR_PROXY).then(
-      (principal) => {
-        try {
-          this.authorize(principal, route);
-        } catch (error) {
-          this.refuse(res, error, req);
-          return;
-        }
-        this.forward(req, res, route, path, query, principal, started, viaHost);
-      },
-      (error: unknown) => this.refuse(res, error, req),
-    );
+    if (known !== undefined) admit(known);
+    else
+      this.authenticator
+        .authenticate(req, FOR_PROXY)
+        .then(admit, (error: unknown) => this.refuse(res, error, req));
   }
 
   private runtimeOf(route: RouteSpec): RouteRuntime {
