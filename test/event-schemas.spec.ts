@@ -7,6 +7,7 @@ import { proposalDecider, type DiscoveredService } from '#libs/discovery';
 import { serviceHealthDecider } from '#libs/health';
 import { deviceDecider, pairingCodeDecider } from '#libs/pairing';
 import { fold } from '#libs/kernel';
+import { EventSchemaViolation, SchemaRegistry } from '#libs/event-store';
 import {
   appDecider,
   routeDecider,
@@ -26,6 +27,24 @@ const metadata = {
 
 describe('event schemas', () => {
   const schemas = loadSchemas();
+
+  it('every schema compiles in strict mode (at run time they compile on first use)', () => {
+    expect(() => loadSchemas().compileAll()).not.toThrow();
+  });
+
+  it('a schema that does not compile fails compileAll, and its first append, not the registry', () => {
+    const registry = new SchemaRegistry().register('Broken', 1, {
+      type: 'object',
+      properties: { a: { type: 'no-such-type' } },
+    });
+    registry.register('Fine', 1, { type: 'object', additionalProperties: false });
+    expect(() => registry.validate('Fine', 1, {}, metadata)).not.toThrow();
+    expect(() => registry.validate('Fine', 1, { x: 1 }, metadata)).toThrow(EventSchemaViolation);
+    expect(() => registry.validate('Broken', 1, { a: 1 }, metadata)).toThrow(
+      /schema is invalid|must be JSONType/,
+    );
+    expect(() => registry.compileAll()).toThrow(/schema is invalid|must be JSONType/);
+  });
 
   it('every event type the code can emit has a schema, and no schema is orphaned', () => {
     expect(schemas.types()).toEqual(emittedEventTypes());

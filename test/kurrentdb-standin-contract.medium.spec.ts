@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KurrentDbEventStore } from '#libs/event-store';
+import { KurrentDbEventStore } from '../libs/event-store/src/kurrentdb/kurrentdb-event-store';
 import { eventStoreContract, thing } from '../libs/event-store/src/testing/event-store.contract';
 import { contractSchemas } from '../libs/event-store/src/testing/contract-schemas';
 import { KurrentDbStandIn } from './support/kurrentdb-standin';

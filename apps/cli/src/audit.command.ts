@@ -15,7 +15,7 @@ import {
   verifyStreamChains,
   type AuditFilter,
 } from '#libs/audit';
-import { KurrentDbEventStore } from '#libs/event-store';
+import { loadKurrentDb } from '#libs/event-store';
 import { ValidationFailed } from '#libs/kernel';
 import { loadSchemas } from '../../gateway/src/composition';
 import {
@@ -96,6 +96,8 @@ export function registerAuditCommands(
             verify,
             '--expect-head needs the global chain of a SQLite log; KurrentDB keeps per-stream chains',
           );
+        // The KurrentDB client only on this path.
+        const { KurrentDbEventStore } = await loadKurrentDb();
         const store = new KurrentDbEventStore({
           connectionString: options.kurrentdb,
           schemas: loadSchemas(),

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { EventLogFile, importLog } from '#libs/audit';
 import {
   collect,
-  KurrentDbEventStore,
+  loadKurrentDb,
   SqliteEventStore,
   type EventFilter,
   type EventMetadata,
@@ -220,6 +220,8 @@ async function importIntoKurrentDb(
   const scratch = mkdtempSync(join(tmpdir(), 'nekzus-import-'));
   const file = join(scratch, 'events.db');
   const schemas = loadSchemas();
+  // The KurrentDB client only on this path.
+  const { KurrentDbEventStore } = await loadKurrentDb();
   const target = new KurrentDbEventStore({ connectionString, schemas });
   try {
     await SqliteEventStore.open({ path: file, schemas }).close();

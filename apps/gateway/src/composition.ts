@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { findEventSchemasDir, loadSchemas } from './event-schemas';
 import {
-  KurrentDbEventStore,
+  loadKurrentDb,
   SqliteEventStore,
   type EventStore,
+  type KurrentDbEventStore,
   type Synchronous,
 } from '#libs/event-store';
 import {
@@ -98,6 +99,15 @@ export const paths = (
   readModels: files.readModelsPath ?? join(dataDir, 'read-models.db'),
 });
 
+async function openKurrentDb(connectionString: string): Promise<EventLog> {
+  const { KurrentDbEventStore } = await loadKurrentDb();
+  return {
+    kind: 'kurrentdb',
+    store: new KurrentDbEventStore({ connectionString, schemas: loadSchemas() }),
+    heads: new StreamHeads(KurrentDbEventStore.chainHashOf),
+  };
+}
+
 /** Opens the event store and the read models in `dataDir` and wires every projection to the log. */
 export async function openInfrastructure(
   dataDir: string,
@@ -115,14 +125,7 @@ export async function openInfrastructure(
   for (const file of options.kurrentdb ? [files.readModels] : [files.events, files.readModels])
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const log: EventLog = options.kurrentdb
-    ? {
-        kind: 'kurrentdb',
-        store: new KurrentDbEventStore({
-          connectionString: options.kurrentdb,
-          schemas: loadSchemas(),
-        }),
-        heads: new StreamHeads(KurrentDbEventStore.chainHashOf),
-      }
+    ? await openKurrentDb(options.kurrentdb)
     : {
         kind: 'sqlite',
         path: files.events,

@@ -8,10 +8,11 @@ export * from './stream-command';
 export * from './uuid';
 export * from './capabilities';
 export { validateNewEvent } from './validate-event';
-export {
+export type {
   KurrentDbEventStore,
-  type KurrentDbEventStoreOptions,
+  KurrentDbEventStoreOptions,
 } from './kurrentdb/kurrentdb-event-store';
+export { loadKurrentDb } from './kurrentdb/load';
 export {
   linkEvents as linkStreamEvents,
   streamLinkHash,

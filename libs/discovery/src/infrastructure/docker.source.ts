@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import {
   dockerVerdict,
   type ContainerFacts,
@@ -10,6 +10,7 @@ import {
 } from '../domain';
 import type { DiscoverySink, Rescanner } from '../application/discovery.service';
 import { CoalescingTask } from './coalescing-task';
+import { dockerEngine } from './docker-engine';
 
 export interface DockerSourceSettings extends Omit<DockerRules, 'self'> {
   socketPath: string;
@@ -45,7 +46,7 @@ export class DockerSource implements Rescanner {
     private readonly sink: DiscoverySink,
     private readonly logger: Logger,
   ) {
-    this.docker = new Docker(dockerOptions(settings.socketPath));
+    this.docker = dockerEngine(settings.socketPath);
     this.self = selfIdentity(settings.hostname);
   }
 
@@ -177,17 +178,6 @@ export class DockerSource implements Rescanner {
       this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
     }
   }
-}
-
-function dockerOptions(socketPath: string): Docker.DockerOptions {
-  if (socketPath.startsWith('unix://')) return { socketPath: socketPath.slice('unix://'.length) };
-  if (socketPath.startsWith('/')) return { socketPath };
-  const url = new URL(socketPath.replace(/^tcp:/, 'http:'));
-  return {
-    host: url.hostname,
-    port: Number(url.port || 2375),
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-  };
 }
 
 /** Which of `ports` answer an HTTP HEAD on `host` (any status counts), at most 8 at once. */

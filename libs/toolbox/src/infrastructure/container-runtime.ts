@@ -1,6 +1,6 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerEngine } from '#libs/discovery';
 import { DomainError } from '#libs/kernel';
-import { dockerOptions } from './docker-compose.engine';
 
 /** A container as `GET /api/v1/containers` lists it (contract B §8). */
 export interface ContainerSummary {
@@ -70,7 +70,7 @@ export class DockerContainerRuntime {
   engine(): Docker {
     const path = this.socketPath();
     if (!this.docker || path !== this.socket) {
-      this.docker = new Docker(dockerOptions(path));
+      this.docker = dockerEngine(path);
       this.socket = path;
     }
     return this.docker;

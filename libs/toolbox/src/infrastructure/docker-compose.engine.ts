@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerEngine } from '#libs/discovery';
 import type { ComposeProject, ComposeService, DeployedContainer, DeploymentPhase } from '../domain';
 import {
   DeployFailure,
@@ -24,17 +25,6 @@ export interface EngineSettings {
   localDataDir: string;
 }
 
-export function dockerOptions(socketPath: string): Docker.DockerOptions {
-  if (socketPath.startsWith('unix://')) return { socketPath: socketPath.slice('unix://'.length) };
-  if (socketPath.startsWith('/')) return { socketPath };
-  const url = new URL(socketPath.replace(/^tcp:/, 'http:'));
-  return {
-    host: url.hostname,
-    port: Number(url.port || 2375),
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-  };
-}
-
 const POLL_MS = 250;
 const messageOf = (error: unknown): string => {
   const e = error as { json?: { message?: string }; message?: string };
@@ -47,10 +37,13 @@ const notFound = (error: unknown) => (error as { statusCode?: number })?.statusC
  * keys we honour, labelling every container, network and volume it creates.
  */
 export class DockerComposeEngine implements ComposeEngine {
-  readonly docker: Docker;
+  private engine: Docker | undefined;
 
-  constructor(private readonly settings: EngineSettings) {
-    this.docker = new Docker(dockerOptions(settings.socketPath));
+  constructor(private readonly settings: EngineSettings) {}
+
+  /** The engine client, made on first use (a gateway with the toolbox off never loads dockerode). */
+  get docker(): Docker {
+    return (this.engine ??= dockerEngine(this.settings.socketPath));
   }
 
   async deploy(
