@@ -14,8 +14,10 @@ export interface SpawnedGateway {
 export async function spawnGateway(
   dataDir: string,
   env: Record<string, string> = {},
+  /** Options for node itself, before the script (`--require`, `--import`). */
+  nodeOptions: string[] = [],
 ): Promise<SpawnedGateway> {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...nodeOptions, MAIN], {
     env: {
       ...process.env,
       NEKZUS_DATA_DIR: dataDir,
