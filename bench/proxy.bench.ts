@@ -33,7 +33,10 @@ import { withTempDir } from './support/temp-dir';
  * messages in flight on each; direct, this gateway (device JWT on the upgrade), nginx, Caddy.
  *
  * `BENCH_PROXY_ONLY=gateway,nginx` limits the candidates (while working on one of them).
+ * `BENCH_PROXY_NODE_FLAGS="--max-semi-space-size=32"` starts this build's gateway with those
+ * node options (not the baseline's).
  */
+const nodeFlags = () => process.env['BENCH_PROXY_NODE_FLAGS']?.split(/\s+/).filter(Boolean) ?? [];
 const CONNECTIONS = 64;
 const WS_WINDOW = 8;
 const WS_PAYLOAD_BYTES = 64;
@@ -358,6 +361,9 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
             ...(process.env['BENCH_PROXY_CPU_PROF']
               ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_PROXY_CPU_PROF']}`]
               : []),
+            // Node or V8 options for this build's gateway only, e.g. "--max-semi-space-size=32"
+            // measured against BENCH_PROXY_BASELINE=<this same dist>/bench/proxy-gateway.child.js.
+            ...(prefix === 'gateway' ? nodeFlags() : []),
             script,
             JSON.stringify({ dataDir: join(dir, `${prefix}-data`), config }),
           ],
@@ -561,7 +567,7 @@ function buildReport(
       `HTTP: wrk -t1 -c${CONNECTIONS} (keep-alive) on CPU 1 with the upstream (nginx returning 1 KB, 1 worker); the proxy under test alone on CPU 0 (taskset)`,
       `WebSocket: a ws echo upstream and a load generator (raw frames, ${CONNECTIONS} connections, ${WS_WINDOW} messages in flight on each) on CPU 1; the proxy alone on CPU 0`,
       `every proxy started first and kept up; ${options.quick ? '1 s warm-up, then 1 round of 3 s' : '3 s warm-up each, then 3 rounds of 4 s'} per candidate, interleaved (each round measures every candidate once, in a rotated order); req/s, messages/s and latencies are the median round; CPU µs per request or message from /proc/<pid>/stat (user + system) over all measured windows; CPU busy, irq and steal per core from /proc/stat over the same windows`,
-      `ratios are against Caddy (HTTP) and nginx (WebSocket) measured in the same run; figures move 10-20 % between runs on this shared 2-core VM${process.env['BENCH_PROXY_NICE'] ? `; every benchmark process ran at nice ${process.env['BENCH_PROXY_NICE']} (BENCH_PROXY_NICE)` : ''}`,
+      `ratios are against Caddy (HTTP) and nginx (WebSocket) measured in the same run; figures move 10-20 % between runs on this shared 2-core VM${process.env['BENCH_PROXY_NICE'] ? `; every benchmark process ran at nice ${process.env['BENCH_PROXY_NICE']} (BENCH_PROXY_NICE)` : ''}${nodeFlags().length > 0 ? `; this build's gateway ran with node ${nodeFlags().join(' ')} (BENCH_PROXY_NODE_FLAGS)` : ''}`,
     ],
     sections,
     findings,
