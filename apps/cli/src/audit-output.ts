@@ -1,12 +1,9 @@
-import type {
-  AuditEntry,
-  HistoryDiff,
-  ReplayBlock,
-  ReplayedEntry,
-  StateAt,
-  TraceLine,
-} from '#libs/audit';
-import { entryLine } from '#libs/audit';
+// Straight from the modules: the library's barrel brings its NestJS module.
+import type { AuditEntry } from '../../../libs/audit/src/domain/audit-entry';
+import type { TraceLine } from '../../../libs/audit/src/domain/trace';
+import type { HistoryDiff, StateAt } from '../../../libs/audit/src/application/history';
+import { entryLine, type ReplayedEntry } from '../../../libs/audit/src/infrastructure/audit-replay';
+import type { ReplayBlock } from '../../../libs/audit/src/infrastructure/replay-blocks';
 import { table } from './output';
 
 /**
@@ -17,6 +14,10 @@ import { table } from './output';
 export class Output {
   private buffer = '';
   private closed = false;
+  /** Chunks handed to the stream, and of those the ones it has said are written out (in order). */
+  private sent = 0;
+  private confirmed = 0;
+  private readonly afterWrites: { at: number; run: () => void }[] = [];
 
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -51,8 +52,25 @@ export class Output {
     await this.send(chunk);
   }
 
+  /**
+   * Runs `then` once every chunk handed to the stream so far has been written out (or has
+   * failed), when their bytes are no longer needed. Not awaited: a stream that never says
+   * (a stand-in for stdout) only keeps them longer.
+   */
+  whenWritten(then: () => void): void {
+    if (this.confirmed >= this.sent) then();
+    else this.afterWrites.push({ at: this.sent, run: then });
+  }
+
+  private wrote(seq: number): void {
+    this.confirmed = Math.max(this.confirmed, seq);
+    while (this.afterWrites.length > 0 && this.afterWrites[0]!.at <= this.confirmed)
+      this.afterWrites.shift()!.run();
+  }
+
   private async send(chunk: string | Uint8Array): Promise<void> {
-    if (!this.stream.write(chunk))
+    const seq = ++this.sent;
+    if (!this.stream.write(chunk, () => this.wrote(seq)))
       await new Promise<void>((resolve) => {
         const done = () => {
           this.stream.off('drain', done);
@@ -190,6 +208,8 @@ export class ReplayWriter {
       await this.out.writeBytes(
         this.format === 'json' && first && i === 0 ? chunk.subarray(1) : chunk,
       );
+    // The worker that wrote the text gets its buffers back once the stream is done with them.
+    this.out.whenWritten(() => block.release());
   }
 
   async end(): Promise<void> {

@@ -1,23 +1,13 @@
 import { Option, type Command } from 'commander';
+import { ValidationFailed } from '#libs/kernel';
+// The arguments are checked before anything heavy is loaded; what the commands run comes from
+// ./log-tools when they run.
 import {
-  describeEvent,
-  diffBetween,
-  EventLogFile,
-  exportLog,
-  MemoryNameBook,
   parseAuditFilter,
   parseTime,
-  replayBlocks,
-  replayEntries,
-  stateAt,
-  traceTree,
-  verifyLog,
-  verifyStreamChains,
   type AuditFilter,
-} from '#libs/audit';
-import { loadKurrentDb } from '#libs/event-store';
-import { ValidationFailed } from '#libs/kernel';
-import { loadSchemas } from '../../gateway/src/composition';
+} from '../../../libs/audit/src/domain/audit-filter';
+import type { EventLogFile } from '../../../libs/audit/src/infrastructure/event-log-file';
 import {
   diffTable,
   Output,
@@ -61,8 +51,10 @@ interface ReplayOptions {
   follow?: boolean;
 }
 
-function openLog(dataDir: string | undefined): EventLogFile {
-  return EventLogFile.open(existingEventsFile(resolveDataDir(dataDir)), loadSchemas());
+async function openLog(dataDir: string | undefined): Promise<EventLogFile> {
+  const file = existingEventsFile(resolveDataDir(dataDir));
+  const { EventLogFile, loadSchemas } = await import('./log-tools.js');
+  return EventLogFile.open(file, loadSchemas());
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -96,8 +88,9 @@ export function registerAuditCommands(
             verify,
             '--expect-head needs the global chain of a SQLite log; KurrentDB keeps per-stream chains',
           );
+        const { loadSchemas, verifyStreamChains } = await import('./log-tools.js');
         // The KurrentDB client only on this path.
-        const { KurrentDbEventStore } = await loadKurrentDb();
+        const { KurrentDbEventStore } = await (await import('#libs/event-store')).loadKurrentDb();
         const store = new KurrentDbEventStore({
           connectionString: options.kurrentdb,
           schemas: loadSchemas(),
@@ -120,6 +113,7 @@ export function registerAuditCommands(
         return;
       }
       const file = existingEventsFile(resolveDataDir(dataDirOption()));
+      const { verifyLog } = await import('./log-tools.js');
       const progress = new Progress('verifying');
       const report = await verifyLog(file, {
         onProgress: (n, total) => progress.update(n, total),
@@ -183,7 +177,8 @@ export function registerAuditCommands(
         if (error instanceof ValidationFailed) throw usageError(replay, error.message);
         throw error;
       }
-      const log = openLog(dataDirOption());
+      const log = await openLog(dataDirOption());
+      const { MemoryNameBook, replayBlocks, replayEntries } = await import('./log-tools.js');
       const out = new Output();
       const writer = new ReplayWriter(out, options.format);
       const names = new MemoryNameBook();
@@ -243,9 +238,10 @@ export function registerAuditCommands(
     .addOption(
       new Option('--format <format>', 'output').choices(['table', 'json']).default('table'),
     )
-    .action((time: string, options: { format: 'table' | 'json' }) => {
+    .action(async (time: string, options: { format: 'table' | 'json' }) => {
       const when = timeArgument(at, 'time', time);
-      const log = openLog(dataDirOption());
+      const log = await openLog(dataDirOption());
+      const { stateAt } = await import('./log-tools.js');
       try {
         const state = stateAt(log, when);
         process.stdout.write(
@@ -264,10 +260,11 @@ export function registerAuditCommands(
     .addOption(
       new Option('--format <format>', 'output').choices(['table', 'json']).default('table'),
     )
-    .action((from: string, to: string, options: { format: 'table' | 'json' }) => {
+    .action(async (from: string, to: string, options: { format: 'table' | 'json' }) => {
       const a = timeArgument(diff, 'from', from);
       const b = timeArgument(diff, 'to', to);
-      const log = openLog(dataDirOption());
+      const log = await openLog(dataDirOption());
+      const { diffBetween } = await import('./log-tools.js');
       try {
         const result = diffBetween(log, a, b);
         process.stdout.write(
@@ -287,10 +284,11 @@ export function registerAuditCommands(
     .addOption(
       new Option('--format <format>', 'output').choices(['table', 'json']).default('table'),
     )
-    .action((id: string, options: { format: 'table' | 'json' }) => {
+    .action(async (id: string, options: { format: 'table' | 'json' }) => {
       if (!/^[A-Za-z0-9._:@/+=-]{1,200}$/.test(id))
         throw usageError(trace, `"${id}" is not an event id or a correlation id`);
-      const log = openLog(dataDirOption());
+      const log = await openLog(dataDirOption());
+      const { describeEvent, MemoryNameBook, traceTree } = await import('./log-tools.js');
       try {
         const rows = log.related(id);
         if (rows.length === 0) throw new CliError(`no event and no correlation with id "${id}"`);
@@ -323,9 +321,10 @@ export function registerAuditCommands(
     )
     .requiredOption('-o, --out <file>', 'where to write')
     .option('--json', 'machine-readable summary')
-    .action((options: { out: string; json?: boolean }) => {
+    .action(async (options: { out: string; json?: boolean }) => {
       if (options.out.trim() === '') throw usageError(exporter, '--out needs a file name');
       const file = existingEventsFile(resolveDataDir(dataDirOption()));
+      const { exportLog } = await import('./log-tools.js');
       const progress = new Progress('exporting');
       let summary;
       try {

@@ -1,19 +1,16 @@
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import {
-  formatIssue,
-  isConfigReferenceCurrent,
-  loadConfigFile,
-  loadEffectiveConfig,
-  maskSecrets,
-  renderConfigReference,
-  writeConfigReference,
-  type ConfigIssue,
-  type ConfigResult,
-} from '#libs/config';
+import type { ConfigIssue } from '../../../libs/config/src/config-issue';
+import type { ConfigResult } from '../../../libs/config/src/load-config';
 import { CliError, jsonLine } from './output';
 
-function report(result: ConfigResult, json: boolean | undefined): void {
+/** What the commands run, loaded when one runs. */
+const tools = () => import('./config-tools.js');
+
+function report(
+  formatIssue: (issue: ConfigIssue) => string,
+  result: ConfigResult,
+  json: boolean | undefined,
+): void {
   const issues = (list: readonly ConfigIssue[]) => list.map(formatIssue);
   if (json) {
     process.stdout.write(
@@ -33,9 +30,10 @@ export function registerConfigCommands(program: Command): void {
     .argument('<file>', 'a Nekzus YAML (or JSON) config file')
     .description('check a config file: every error with file:line:column; exit 1 if any')
     .option('--json', 'machine-readable result')
-    .action((file: string, options: { json?: boolean }) => {
-      const result = loadConfigFile(file);
-      report(result, options.json);
+    .action(async (file: string, options: { json?: boolean }) => {
+      const config = await tools();
+      const result = config.loadConfigFile(file);
+      report(config.formatIssue, result, options.json);
       if (result.errors.length > 0) {
         if (!options.json)
           process.stderr.write(
@@ -55,18 +53,20 @@ export function registerConfigCommands(program: Command): void {
     .option('-c, --config <file>', 'config file (default: $NEKZUS_CONFIG)')
     .option('--effective', 'apply the environment (NEKZUS_*) on top of defaults and the file')
     .option('--json', 'JSON instead of YAML')
-    .action((options: { config?: string; effective?: boolean; json?: boolean }) => {
+    .action(async (options: { config?: string; effective?: boolean; json?: boolean }) => {
+      const config = await tools();
+      const { loadConfigFile, loadEffectiveConfig } = config;
       const file = options.config ?? process.env['NEKZUS_CONFIG'];
       const result = options.effective
         ? loadEffectiveConfig({ env: process.env, flags: file ? { config: file } : {} })
         : file
           ? loadConfigFile(file)
           : loadEffectiveConfig({ env: {}, flags: {} });
-      report({ ...result, warnings: result.warnings }, false);
+      report(config.formatIssue, { ...result, warnings: result.warnings }, false);
       if (!result.config) throw new CliError('the configuration has errors (listed above)');
-      const masked = maskSecrets(result.config);
+      const masked = config.maskSecrets(result.config);
       process.stdout.write(
-        options.json ? `${JSON.stringify(masked, null, 2)}\n` : stringify(masked),
+        options.json ? `${JSON.stringify(masked, null, 2)}\n` : config.stringify(masked),
       );
     });
 
@@ -76,6 +76,8 @@ export function registerConfigCommands(program: Command): void {
     .option('--write <file>', 'write it to a file instead of printing it')
     .option('--check <file>', 'exit 1 if the file differs from what the schema generates')
     .action(async (options: { write?: string; check?: string }) => {
+      const { isConfigReferenceCurrent, renderConfigReference, writeConfigReference } =
+        await tools();
       if (options.check) {
         if (!(await isConfigReferenceCurrent(options.check)))
           throw new CliError(

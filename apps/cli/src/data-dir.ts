@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SqliteEventStore } from '#libs/event-store';
-import { loadSchemas, paths } from '../../gateway/src/composition';
+import type { SqliteEventStore } from '../../../libs/event-store/src/sqlite/sqlite-event-store';
+import { paths } from '../../gateway/src/data-paths';
 import { CliError } from './output';
 
 export function resolveDataDir(option: string | undefined): string {
@@ -32,10 +32,8 @@ export function existingEventsFile(dataDir: string): string {
 }
 
 /** The event store of a data dir, read-only, safe next to a running gateway. */
-export function openStoreReadOnly(dataDir: string): SqliteEventStore {
-  return SqliteEventStore.open({
-    path: existingEventsFile(dataDir),
-    schemas: loadSchemas(),
-    readonly: true,
-  });
+export async function openStoreReadOnly(dataDir: string): Promise<SqliteEventStore> {
+  const path = existingEventsFile(dataDir);
+  const { SqliteEventStore, loadSchemas } = await import('./log-tools.js');
+  return SqliteEventStore.open({ path, schemas: loadSchemas(), readonly: true });
 }

@@ -2,17 +2,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { EventLogFile, importLog } from '#libs/audit';
-import {
-  collect,
-  loadKurrentDb,
-  SqliteEventStore,
-  type EventFilter,
-  type EventMetadata,
-  type RecordedEvent,
-} from '#libs/event-store';
-import { ReadModelDatabase, rebuildProjection } from '#libs/projections';
-import { loadSchemas, paths, readModelContributions } from '../../gateway/src/composition';
+import type {
+  EventFilter,
+  EventMetadata,
+  RecordedEvent,
+} from '../../../libs/event-store/src/event-store.port';
+import { paths } from '../../gateway/src/data-paths';
 import { dataDirFiles, openStoreReadOnly, resolveDataDir } from './data-dir';
 import { CliError, jsonLine, Progress, table } from './output';
 
@@ -62,7 +57,8 @@ export function registerEventCommands(
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 0)
         throw new Error(`--limit must be a whole number, got "${options.limit}"`);
-      const store = openStoreReadOnly(resolveDataDir(dataDirOption()));
+      const store = await openStoreReadOnly(resolveDataDir(dataDirOption()));
+      const { collect } = await import('./log-tools.js');
       const filter: EventFilter = {
         ...(options.type ? { eventTypes: options.type } : {}),
         ...(options.stream ? { streamPrefixes: options.stream } : {}),
@@ -97,7 +93,7 @@ export function registerEventCommands(
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {
       const dataDir = resolveDataDir(dataDirOption());
-      const store = openStoreReadOnly(dataDir);
+      const store = await openStoreReadOnly(dataDir);
       try {
         const byType = new Map<string, number>();
         const streams = new Set<string>();
@@ -168,6 +164,9 @@ export function registerEventCommands(
         );
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const files = paths(dataDir);
+      const { importLog, loadSchemas, SqliteEventStore } = await import('./log-tools.js');
+      const { ReadModelDatabase, readModelContributions, rebuildProjection } =
+        await import('./read-model-tools.js');
       const schemas = loadSchemas();
       // Creates the events table with its append-only triggers; nothing is appended through it.
       await SqliteEventStore.open({ path: files.events, schemas }).close();
@@ -217,11 +216,12 @@ async function importIntoKurrentDb(
   archive: string,
   connectionString: string,
 ): Promise<{ events: number; streams: number; headHash: string }> {
+  const { EventLogFile, importLog, loadSchemas, SqliteEventStore } = await import('./log-tools.js');
+  // The KurrentDB client only on this path.
+  const { KurrentDbEventStore } = await (await import('#libs/event-store')).loadKurrentDb();
   const scratch = mkdtempSync(join(tmpdir(), 'nekzus-import-'));
   const file = join(scratch, 'events.db');
   const schemas = loadSchemas();
-  // The KurrentDB client only on this path.
-  const { KurrentDbEventStore } = await loadKurrentDb();
   const target = new KurrentDbEventStore({ connectionString, schemas });
   try {
     await SqliteEventStore.open({ path: file, schemas }).close();

@@ -7,9 +7,7 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Option, type Command } from 'commander';
-import { formatIssue, loadEffectiveConfig } from '#libs/config';
-import { qrTerminal, qrText, type CodeStatus, type QrPayload } from '#libs/pairing';
-import { parseAddr } from '../../gateway/src/settings';
+import type { CodeStatus, QrPayload } from '#libs/pairing';
 import { CliError, jsonLine } from './output';
 
 interface PairOptions {
@@ -69,7 +67,7 @@ async function pair(options: PairOptions): Promise<void> {
   const timeout = Number(options.timeout);
   if (!Number.isInteger(timeout) || timeout < 1)
     throw new CliError(`--timeout must be a whole number of seconds, got "${options.timeout}"`);
-  const url = gatewayUrl(options);
+  const url = await gatewayUrl(options);
   const cancel = new AbortController();
   const onSignal = () => cancel.abort();
   process.once('SIGINT', onSignal);
@@ -98,8 +96,8 @@ async function pair(options: PairOptions): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The gateway's URL and a small HTTP client for it
 
-function gatewayUrl(options: PairOptions): string {
-  const url = options.url ?? urlFromConfig(options.config);
+async function gatewayUrl(options: PairOptions): Promise<string> {
+  const url = options.url ?? (await urlFromConfig(options.config));
   let protocol: string;
   try {
     protocol = new URL(url).protocol;
@@ -112,7 +110,10 @@ function gatewayUrl(options: PairOptions): string {
 }
 
 /** Where a gateway started with the same config and environment listens, seen from this machine. */
-function urlFromConfig(file: string | undefined): string {
+async function urlFromConfig(file: string | undefined): Promise<string> {
+  // Loaded only when there is no --url.
+  const { formatIssue, loadEffectiveConfig } = await import('./config-tools.js');
+  const { parseAddr } = await import('../../gateway/src/settings.js');
   const result = loadEffectiveConfig({ env: process.env, flags: file ? { config: file } : {} });
   const listen = result.config ? parseAddr(result.config.server.addr) : undefined;
   if (!result.config || !listen)
@@ -330,6 +331,8 @@ function humanView(out: NodeJS.WriteStream): PairingView {
   };
   return {
     async issued(payload) {
+      const { qrTerminal, qrText } =
+        await import('../../../libs/pairing/src/infrastructure/qr-image.js');
       const text = qrText(payload.qr);
       // The drawing is made of colour codes, which have no place in a file or a pipe.
       out.write(tty ? await qrTerminal(text) : `QR code text: ${text}\n`);

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { ReadModelDatabase, rebuildProjection } from '#libs/projections';
-import { readModelContributions } from '../../gateway/src/composition';
 import { dataDirFiles, openStoreReadOnly, resolveDataDir } from './data-dir';
 import { CliError, jsonLine, Progress, table } from './output';
 
 async function openReadModels(dataDir: string) {
+  const { ReadModelDatabase, readModelContributions } = await import('./read-model-tools.js');
   const contributions = readModelContributions();
   const db = await ReadModelDatabase.open(dataDirFiles(dataDir).readModels, contributions);
   return { db, projections: contributions.flatMap((c) => c.projections) };
@@ -24,7 +23,7 @@ export function registerProjectionCommands(
     .option('--json', 'machine-readable output')
     .action(async (options: { json?: boolean }) => {
       const dataDir = resolveDataDir(dataDirOption());
-      const store = openStoreReadOnly(dataDir);
+      const store = await openStoreReadOnly(dataDir);
       const { db, projections: list } = await openReadModels(dataDir);
       try {
         const head = Number(await store.headPosition());
@@ -67,7 +66,7 @@ export function registerProjectionCommands(
     .option('--json', 'machine-readable summary')
     .action(async (name: string | undefined, options: { json?: boolean }) => {
       const dataDir = resolveDataDir(dataDirOption());
-      const store = openStoreReadOnly(dataDir);
+      const store = await openStoreReadOnly(dataDir);
       const { db, projections: list } = await openReadModels(dataDir);
       try {
         const chosen = name ? list.filter((p) => p.name === name) : list;
@@ -75,6 +74,7 @@ export function registerProjectionCommands(
           throw new CliError(
             `no projection named "${name}"; known: ${list.map((p) => p.name).join(', ')}`,
           );
+        const { rebuildProjection } = await import('./read-model-tools.js');
         const results = [];
         for (const projection of chosen) {
           const progress = new Progress(`rebuilding ${projection.name}`);

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { paths } from './data-paths';
 import { findEventSchemasDir, loadSchemas } from './event-schemas';
+import { readModelContributions } from './read-models';
 import {
   loadKurrentDb,
   SqliteEventStore,
@@ -8,32 +10,18 @@ import {
   type KurrentDbEventStore,
   type Synchronous,
 } from '#libs/event-store';
-import {
-  ProjectionRunner,
-  ReadModelDatabase,
-  type ReadModelContribution,
-  type RunnerLogger,
-} from '#libs/projections';
+import { ProjectionRunner, ReadModelDatabase, type RunnerLogger } from '#libs/projections';
 import { ACCESS_EVENT_TYPES, AccessDirectory } from '#libs/access';
 import { CONFIG_EVENT_TYPES } from '#libs/config';
 import { DISCOVERY_EVENT_TYPES, ProposalDirectory } from '#libs/discovery';
-import {
-  DeviceDirectory,
-  devicePresenceContribution,
-  PAIRING_EVENT_TYPES,
-  PairingCodes,
-} from '#libs/pairing';
-import { ROUTING_EVENT_TYPES, RouteTable, routingReadModel } from '#libs/routing';
-import { auditReadModel, StreamHeads } from '#libs/audit';
-import { activityReadModel } from '#libs/activity';
+import { DeviceDirectory, PAIRING_EVENT_TYPES, PairingCodes } from '#libs/pairing';
+import { ROUTING_EVENT_TYPES, RouteTable } from '#libs/routing';
+import { StreamHeads } from '#libs/audit';
 import { HEALTH_EVENT_TYPES, ServiceHealthProjection } from '#libs/health';
 import { WEBHOOK_EVENT_TYPES, WebhookDirectory } from '#libs/webhooks';
 import { CONTAINER_EVENT_TYPES, DeploymentDirectory, TOOLBOX_EVENT_TYPES } from '#libs/toolbox';
 
-/** Every context's read models, in one list shared by the gateway and the CLI. */
-export function readModelContributions(): ReadModelContribution[] {
-  return [routingReadModel(), devicePresenceContribution(), auditReadModel(), activityReadModel()];
-}
+export { readModelContributions, paths };
 
 /** Every event type the code can emit; each must have a schema in event-schemas/ (tested). */
 export function emittedEventTypes(): string[] {
@@ -89,15 +77,6 @@ export interface Infrastructure {
   runner: ProjectionRunner;
   close(): Promise<void>;
 }
-
-/** The files of a data dir; storage.events_path / read_models_path move them elsewhere (replicas). */
-export const paths = (
-  dataDir: string,
-  files: { eventsPath?: string; readModelsPath?: string } = {},
-) => ({
-  events: files.eventsPath ?? join(dataDir, 'events.db'),
-  readModels: files.readModelsPath ?? join(dataDir, 'read-models.db'),
-});
 
 async function openKurrentDb(connectionString: string): Promise<EventLog> {
   const { KurrentDbEventStore } = await loadKurrentDb();

@@ -9,7 +9,8 @@ import {
 } from 'node:fs';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { GENESIS_HASH } from '#libs/event-store';
+// From the module, not the event store's barrel, which brings the KurrentDB client.
+import { GENESIS_HASH } from '../../../event-store/src/sqlite/sqlite-schema';
 import { checkLink } from './chain';
 import { EventLogFile } from './event-log-file';
 import type { RawRow } from './log-row';
