@@ -81,6 +81,7 @@ async function replay(task: AuditTask): Promise<{ events: number; bytes: number;
     for await (const block of replayBlocks(log, {}, { to: log.head().position, style: 'ndjson' })) {
       events += block.entries;
       for (const chunk of block.chunks) bytes += writeSync(fd, chunk);
+      block.release();
     }
   } finally {
     closeSync(fd);

@@ -6,7 +6,12 @@ import type { AuditFilter } from '../domain/audit-filter';
 import { detailsJson, entryLine, replayEntries, withDetails } from './audit-replay';
 import type { EventLogFile } from './event-log-file';
 import { LogRow } from './log-row';
-import type { ReplayWorkerBlock, ReplayWorkerInput } from './replay.worker';
+import type {
+  ReplayWorkerBlock,
+  ReplayWorkerInput,
+  ReplayWorkerRecycle,
+  ReplayWorkerTask,
+} from './replay.worker';
 
 /** Written entries, in log order, ready to go out as they are. */
 export interface ReplayBlock {
@@ -15,6 +20,13 @@ export interface ReplayBlock {
   entries: number;
   /** The log position the replay has reached with this block. */
   position: number;
+  /**
+   * Hands the chunks back to be written into again; call it once they are written out and
+   * nothing refers to them any more (they are emptied). Optional: without it the text the
+   * workers wrote stays on this thread until its next garbage collection, which with its small
+   * heap comes only after some 64 MB of them.
+   */
+  release(): void;
 }
 
 export interface ReplayBlockOptions {
@@ -31,12 +43,17 @@ export interface ReplayBlockOptions {
   parallelFrom?: number;
   /** Positions per block handed to a worker (default 2,000). */
   blockSize?: number;
+  /** Bytes of the buffers a worker writes text into (default 512 KiB; text that does not fit gets a larger one). */
+  textBytes?: number;
 }
 
 const PARALLEL_FROM = 100_000;
 const BLOCK_SIZE = 2_000;
 /** Blocks written on this thread are cut at about this many characters. */
 const TEXT_BLOCK = 1 << 16;
+/** Naming events read at a time when catching up at the end (all at once, they would be tens of MB). */
+const NAMING_WINDOW = 50_000;
+const nothingToRelease = () => undefined;
 
 /**
  * `audit replay` as NDJSON or JSON text, block by block. A long replay is cut into stretches of
@@ -69,12 +86,17 @@ export async function* replayBlocks(
       text += `${prefix}${entryLine(replayed)}${suffix}`;
       entries += 1;
       if (text.length >= TEXT_BLOCK) {
-        yield { chunks: [Buffer.from(text)], entries, position: replayed.row.position };
+        yield {
+          chunks: [Buffer.from(text)],
+          entries,
+          position: replayed.row.position,
+          release: nothingToRelease,
+        };
         text = '';
         entries = 0;
       }
     }
-    yield { chunks: [Buffer.from(text)], entries, position: options.to };
+    yield { chunks: [Buffer.from(text)], entries, position: options.to, release: nothingToRelease };
     return;
   }
   const input: ReplayWorkerInput = {
@@ -84,6 +106,7 @@ export async function* replayBlocks(
     names: names.snapshot(),
     prefix,
     suffix,
+    ...(options.textBytes ? { textBytes: options.textBytes } : {}),
   };
   // A small heap per worker: its text leaves the heap in buffers of ~256 KiB, and an isolate
   // left to grow its heap before collecting would hold tens of MB of old text each.
@@ -119,6 +142,7 @@ export async function* replayBlocks(
     });
   }
   let sent = 0;
+  let finished = false;
   const send = () => {
     const from = after + sent * size + 1;
     // Block n always goes to worker n mod W: each worker sees its stretches in log order.
@@ -126,7 +150,7 @@ export async function* replayBlocks(
       seq: sent,
       from,
       to: Math.min(options.to, from + size - 1),
-    });
+    } satisfies ReplayWorkerTask);
     sent += 1;
   };
   try {
@@ -147,16 +171,29 @@ export async function* replayBlocks(
               `${prefix}${withDetails(part.head, detailsJson(new LogRow(part.raw, log.upcasting)))}${suffix}`,
             ),
       );
+      const worker = pool[seq % workers]!;
+      const written = block.parts.filter((part) => part instanceof Uint8Array);
+      let released = false;
       yield {
         chunks: parts,
         entries: block.entries,
         position: Math.min(options.to, after + (seq + 1) * size),
+        release: () => {
+          if (released || finished) return;
+          released = true;
+          const buffers = written.map((part) => part.buffer as ArrayBuffer);
+          // Moved back, not copied: this thread no longer holds them.
+          worker.postMessage({ recycle: buffers } satisfies ReplayWorkerRecycle, buffers);
+        },
       };
     }
     // Learn the names the workers learnt, so a later call goes on from here.
-    for (const row of log.namingEvents(names.position, options.to)) names.learn(row.type, row.data);
+    for (let from = names.position; from < options.to; from += NAMING_WINDOW)
+      for (const row of log.namingEvents(from, Math.min(options.to, from + NAMING_WINDOW)))
+        names.learn(row.type, row.data);
     names.position = Math.max(names.position, options.to);
   } finally {
+    finished = true;
     for (const worker of pool) {
       worker.removeAllListeners('exit');
       void worker.terminate();

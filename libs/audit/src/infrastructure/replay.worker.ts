@@ -19,6 +19,8 @@ export interface ReplayWorkerInput {
   names: NameBookSnapshot;
   prefix: string;
   suffix: string;
+  /** Bytes of a text buffer (default: room for a cut of ASCII text). */
+  textBytes?: number;
 }
 
 export interface ReplayHole {
@@ -33,6 +35,25 @@ export interface ReplayWorkerBlock {
   entries: number;
 }
 
+/** A stretch of positions to write. */
+export interface ReplayWorkerTask {
+  seq: number;
+  from: number;
+  to: number;
+}
+
+/** Buffers the main thread has written out, moved back to be written into again. */
+export interface ReplayWorkerRecycle {
+  recycle: ArrayBuffer[];
+}
+
+/** Text is cut into pieces of about this many characters. */
+const TEXT_CUT = 1 << 18;
+/** The size of a text buffer: room for a cut of ASCII text (more gets a buffer of its own). */
+const BUFFER_BYTES = 1 << 19;
+/** Returned buffers kept for reuse, at most (more are in flight only when the reader is slow). */
+const KEEP = 32;
+
 const port = parentPort;
 if (!port) throw new Error('replay.worker must run in a worker thread');
 const input = workerData as ReplayWorkerInput;
@@ -45,17 +66,36 @@ const versions: Upcasting = {
 const log = EventLogFile.open(input.path, versions);
 const names = MemoryNameBook.from(input.names);
 const encoder = new TextEncoder();
+/** Buffers handed back by the main thread once written out: reused, so spent text does not pile up there. */
+const free: ArrayBuffer[] = [];
+
+/** The text in a buffer of its own (reused when one is free), ready to be moved. */
+function encoded(text: string): Uint8Array {
+  const buffer = free.pop() ?? new ArrayBuffer(input.textBytes ?? BUFFER_BYTES);
+  const { read, written } = encoder.encodeInto(text, new Uint8Array(buffer));
+  if (read === text.length) return new Uint8Array(buffer, 0, written);
+  // Text with many multi-byte characters: a buffer that surely holds it, recycled like the others.
+  free.push(buffer);
+  const larger = new ArrayBuffer(text.length * 3);
+  return new Uint8Array(larger, 0, encoder.encodeInto(text, new Uint8Array(larger)).written);
+}
 
 // Runs until the main thread terminates it, which also closes the read-only connection.
-port.on('message', (task: { seq: number; from: number; to: number }) => {
+port.on('message', (message: ReplayWorkerTask | ReplayWorkerRecycle) => {
+  if ('recycle' in message) {
+    for (const buffer of message.recycle) if (free.length < KEEP) free.push(buffer);
+    return;
+  }
+  const task = message;
   const parts: (Uint8Array | ReplayHole)[] = [];
   const moved: ArrayBuffer[] = [];
   let text = '';
   const cut = () => {
+    if (text.length === 0) return;
     // Encoded here rather than on the main thread, into a buffer of its own, handed over whole.
-    const bytes = encoder.encode(text);
+    const bytes = encoded(text);
     parts.push(bytes);
-    moved.push(bytes.buffer);
+    moved.push(bytes.buffer as ArrayBuffer);
     text = '';
   };
   let entries = 0;
@@ -67,7 +107,7 @@ port.on('message', (task: { seq: number; from: number; to: number }) => {
     } else {
       text += `${input.prefix}${withDetails(entryHead(entry), detailsJson(row))}${input.suffix}`;
       // Text leaves the heap every ~256 KiB, so a block of large events fits a small heap.
-      if (text.length >= 1 << 18) cut();
+      if (text.length >= TEXT_CUT) cut();
     }
   }
   cut();
