@@ -18,6 +18,12 @@ import {
   type RouteState,
 } from '#libs/routing';
 import { findEventSchemasDir, loadSchemas } from '../apps/gateway/src/composition';
+import { chainHash } from '../libs/event-store/src/sqlite/hash-chain';
+import {
+  applyPragmas,
+  ensureSchema,
+  GENESIS_HASH,
+} from '../libs/event-store/src/sqlite/sqlite-schema';
 import type { RebuildResult, RebuildTask } from './rebuild.child';
 import type { ReplayResult, ReplayTask } from './replay.child';
 import { runChild } from './support/child';
@@ -132,6 +138,66 @@ async function bareInsert(
       const payload = JSON.stringify(routeChanged(benchRoute(1), targetOf(1, 1)).data);
       const commit = db.transaction((seq: number) => {
         for (let i = 0; i < rowsPerTransaction; i++) insert.run(`route-${seq % STREAMS}`, payload);
+      });
+      return await timeBoxed(1, sizes, async (_writer, seq) => {
+        commit(seq);
+        return rowsPerTransaction;
+      });
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/**
+ * The SQL a durable group commit of the store runs, on one thread with nothing around it: the
+ * store's own table and indexes (`ensureSchema`), per row the revision read, the chain hash and
+ * the INSERT, `rowsPerTransaction` rows per FULL commit, over `STREAMS` seeded streams. No
+ * validation, no JSON.stringify, no second thread: the ceiling of the store's writer thread.
+ */
+async function storeSqlAlone(rowsPerTransaction: number, sizes: Sizes): Promise<Throughput> {
+  return withTempDir('bare-store-sql', async (dir) => {
+    const db = new Database(join(dir, 'events.db'));
+    try {
+      applyPragmas(db, 'FULL');
+      ensureSchema(db);
+      const insert = db.prepare(
+        `INSERT INTO events (id, stream, revision, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
+         VALUES (?, ?, ?, 'RouteChanged', 1, ?, ?, ?, ?, ?)`,
+      );
+      const revisionOf = db
+        .prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?')
+        .pluck();
+      const data = JSON.stringify(routeChanged(benchRoute(1), targetOf(1, 1)).data);
+      const metadata = JSON.stringify(commandContext());
+      let prevHash = GENESIS_HASH;
+      let position = 0;
+      const row = (stream: string, revision: number) => {
+        const id = uuidv7();
+        const recordedAt = new Date().toISOString();
+        position += 1;
+        const hash = chainHash(prevHash, {
+          position,
+          id,
+          stream,
+          revision,
+          type: 'RouteChanged',
+          schemaVersion: 1,
+          data,
+          metadata,
+          recordedAt,
+        });
+        insert.run(id, stream, revision, data, metadata, recordedAt, prevHash, hash);
+        prevHash = hash;
+      };
+      db.transaction(() => {
+        for (let i = 0; i < STREAMS; i++) row(`route-${i}`, 0);
+      })();
+      const commit = db.transaction((seq: number) => {
+        for (let i = 0; i < rowsPerTransaction; i++) {
+          const stream = `route-${(seq * rowsPerTransaction + i) % STREAMS}`;
+          row(stream, (revisionOf.get(stream) as number) + 1);
+        }
       });
       return await timeBoxed(1, sizes, async (_writer, seq) => {
         commit(seq);
@@ -365,6 +431,7 @@ interface Measurements {
   bareFullAgain: Throughput;
   bareNormal: Throughput;
   bareFullBatch: Throughput;
+  bareStoreSql: Throughput;
   store1: Throughput;
   store1Inline: Throughput;
   store64: Throughput;
@@ -395,6 +462,7 @@ async function measure(options: BenchOptions): Promise<Measurements> {
   const bareFull = await bareInsert('FULL', 1, sizes);
   const bareNormal = await bareInsert('NORMAL', 1, sizes);
   const bareFullBatch = await bareInsert('FULL', BATCH, sizes);
+  const bareStoreSql = await storeSqlAlone(WRITERS, sizes);
 
   progress('durable single appends through the store');
   const store1 = await storeRun({ mode: 'store', writers: 1 }, schemas, sizes);
@@ -489,6 +557,7 @@ async function measure(options: BenchOptions): Promise<Measurements> {
     bareFullAgain,
     bareNormal,
     bareFullBatch,
+    bareStoreSql,
     store1,
     store1Inline,
     store64,
@@ -607,6 +676,13 @@ function buildReport(options: BenchOptions, m: Measurements): BenchReport {
             unit: 'rows/s',
             detail: `${perSecond(m.bareFullBatch.opsPerSecond)} transactions`,
           },
+          {
+            key: 'bare.storeSql',
+            label: `the store's SQL, FULL, ${WRITERS} rows/txn, 1 thread`,
+            value: m.bareStoreSql.itemsPerSecond,
+            unit: 'rows/s',
+            detail: `its table and 3 indexes; per row the revision read, the chain hash and the INSERT; ~${formatNumber(1e6 / m.bareStoreSql.itemsPerSecond, 1)} µs per row`,
+          },
         ],
       },
       {
@@ -620,10 +696,13 @@ function buildReport(options: BenchOptions, m: Measurements): BenchReport {
             ...appends('store.single.1.inline', 'store, 1 writer, inline writer', m.store1Inline),
             detail: `${formatNumber(ratio(m.store1.opsPerSecond, m.store1Inline.opsPerSecond), 2)}x: what the worker round trip leaves of the inline figure`,
           },
-          appends(`store.single.${WRITERS}`, `store, ${WRITERS} writers`, m.store64, {
-            text: `≥ ${perSecond(TARGET.concurrentAppends)}`,
-            pass: m.store64.opsPerSecond >= TARGET.concurrentAppends,
-          }),
+          {
+            ...appends(`store.single.${WRITERS}`, `store, ${WRITERS} writers`, m.store64, {
+              text: `≥ ${perSecond(TARGET.concurrentAppends)}`,
+              pass: m.store64.opsPerSecond >= TARGET.concurrentAppends,
+            }),
+            detail: `${formatNumber(ratio(m.store64.opsPerSecond, m.bareStoreSql.itemsPerSecond), 2)}x the store's own SQL alone on one thread (${perSecond(m.bareStoreSql.itemsPerSecond)}, ${WRITERS} rows/txn)`,
+          },
           {
             ...appends(
               `store.single.${WRITERS}.normal`,
