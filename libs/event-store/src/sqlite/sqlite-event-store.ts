@@ -28,7 +28,7 @@ import {
   type AppendOutcome,
   type AppendRequest,
 } from './sqlite-writer';
-import { decodeOutcomes, encodeRequest, type OutcomesMessage } from './wire';
+import { decodeOutcomes, encodeBatch, encodeRequest, type OutcomesMessage } from './wire';
 
 export interface SqliteEventStoreOptions {
   /** Path of the events file, e.g. `<data dir>/events.db`. */
@@ -504,22 +504,30 @@ class InlineWriter implements Writer {
   }
 }
 
+/** Appends per message to the writer thread within one group commit (see `WorkerWriter.append`). */
+const CHUNK = 16;
+
 class WorkerWriter implements Writer {
   private readonly worker: Worker;
   private readonly ready: Promise<void>;
   /** Appends sent or about to be sent, oldest first: the worker answers them in that order. */
   private pending: ((o: AppendOutcome) => void)[] = [];
   private settled = 0;
-  /** Requests of this turn of the event loop, encoded (`wire.ts`); they travel as one message. */
+  /** Requests of this turn of the event loop not sent yet, encoded (`wire.ts`), and how many. */
   private outgoing = '';
+  private outgoingCount = 0;
   private sendScheduled = false;
+  private isReady = false;
   private failure: Error | undefined;
 
   constructor(path: string, synchronous: Synchronous) {
     this.worker = new Worker(workerScript(), { workerData: { path, synchronous } });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('error', reject);
-      this.worker.once('message', () => resolve());
+      this.worker.once('message', () => {
+        this.isReady = true;
+        resolve();
+      });
     });
     this.ready.catch(() => undefined);
     this.worker.on('error', (error) => this.fail(error));
@@ -548,7 +556,11 @@ class WorkerWriter implements Writer {
     return new Promise((resolve) => {
       this.pending.push(resolve);
       this.outgoing += encodeRequest(request);
-      // Appends made in the same turn of the event loop travel in one message.
+      this.outgoingCount += 1;
+      // Appends made in the same turn of the event loop are one group commit. Every CHUNK of
+      // them crosses at once, so the writer thread writes them while this thread prepares the
+      // rest; the turn's last message lets the group commit.
+      if (this.outgoingCount >= CHUNK && this.isReady) this.post(false);
       if (!this.sendScheduled) {
         this.sendScheduled = true;
         setImmediate(() => void this.send());
@@ -556,10 +568,11 @@ class WorkerWriter implements Writer {
     });
   }
 
-  private post(): void {
+  private post(last: boolean): void {
     const batch = this.outgoing;
     this.outgoing = '';
-    if (batch) this.worker.postMessage(batch);
+    this.outgoingCount = 0;
+    this.worker.postMessage(encodeBatch(batch, last));
   }
 
   private inFlight(): number {
@@ -570,7 +583,7 @@ class WorkerWriter implements Writer {
     this.sendScheduled = false;
     try {
       await this.ready;
-      this.post();
+      this.post(true);
     } catch (error) {
       this.fail(error instanceof Error ? error : new Error(String(error)));
     }
@@ -582,6 +595,7 @@ class WorkerWriter implements Writer {
     this.pending = [];
     this.settled = 0;
     this.outgoing = '';
+    this.outgoingCount = 0;
     for (const resolve of waiting)
       resolve({ ok: false, error: { name: 'Error', message: error.message } });
   }

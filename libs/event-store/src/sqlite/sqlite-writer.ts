@@ -50,11 +50,13 @@ export class SqliteEventWriter {
     savepoint: Database.Statement;
     release: Database.Statement;
     rollbackTo: Database.Statement;
+    begin: Database.Statement;
+    commit: Database.Statement;
+    rollback: Database.Statement;
   };
   private readonly now: () => Date;
-  private readonly commit: Database.Transaction<
-    (requests: readonly AppendRequest[]) => AppendOutcome[]
-  >;
+  /** The group commit being filled (`add`), committed by `commitGroup`. */
+  private group: Group | undefined;
 
   constructor(path: string, options: { synchronous?: Synchronous; now?: () => Date } = {}) {
     this.db = new Database(path);
@@ -74,54 +76,109 @@ export class SqliteEventWriter {
       savepoint: this.db.prepare('SAVEPOINT request'),
       release: this.db.prepare('RELEASE request'),
       rollbackTo: this.db.prepare('ROLLBACK TO request'),
+      begin: this.db.prepare('BEGIN IMMEDIATE'),
+      commit: this.db.prepare('COMMIT'),
+      rollback: this.db.prepare('ROLLBACK'),
       insert: this.db.prepare(
         `INSERT INTO events (position, id, stream, revision, type, schema_version, data, metadata, recorded_at, prev_hash, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
-    this.commit = this.db.transaction((requests: readonly AppendRequest[]) => this.write(requests));
   }
 
+  /** Every request in one transaction, committed before it returns (one fsync). */
   appendBatch(requests: readonly AppendRequest[]): AppendOutcome[] {
-    return this.commit.immediate(requests);
+    this.add(requests);
+    return this.commitGroup();
   }
 
-  private write(requests: readonly AppendRequest[]): AppendOutcome[] {
-    const outcomes: AppendOutcome[] = [];
-    const headRow = this.stmt.head.get();
-    // Positions continue from the highest one ever issued (AUTOINCREMENT's counter), not from
-    // the last stored row: a deleted tail must stay a visible gap for verifyChain, and a
-    // position once delivered to a subscriber is never given to another event.
-    const issued = this.stmt.issued.get()?.seq ?? 0;
-    const head = {
-      position: Math.max(issued, headRow?.position ?? 0),
-      hash: headRow?.hash ?? GENESIS_HASH,
-    };
-    const recordedAt = this.now().toISOString();
+  /**
+   * Writes `requests` into the group commit, opening it (BEGIN IMMEDIATE) if none is open. Nothing
+   * is durable, and no outcome is known, until `commitGroup`: the writer thread fills a group
+   * while the main thread is still preparing the rest of it.
+   */
+  add(requests: readonly AppendRequest[]): void {
+    const group = this.group ?? this.open();
     for (const request of requests) {
+      if (group.failure) {
+        group.requests += 1;
+        continue;
+      }
+      const { head } = group;
       const position = head.position;
       const hash = head.hash;
       // A request of one event needs no savepoint: its only write is one INSERT, and a failed
       // statement is undone by SQLite itself while the transaction stays open.
       const savepoint = request.events.length > 1;
-      if (savepoint) this.stmt.savepoint.run();
       try {
-        outcomes.push(this.appendOne(request, head, recordedAt));
-        if (savepoint) this.stmt.release.run();
-      } catch (error) {
-        if (savepoint) {
-          this.stmt.rollbackTo.run();
-          this.stmt.release.run();
-        } else if (!this.db.inTransaction) {
-          // SQLite rolled the whole transaction back (I/O error, disk full): the batch fails.
-          throw error;
+        if (savepoint) this.stmt.savepoint.run();
+        try {
+          group.outcomes.push(this.appendOne(request, head, group.recordedAt));
+          if (savepoint) this.stmt.release.run();
+        } catch (error) {
+          if (savepoint) {
+            this.stmt.rollbackTo.run();
+            this.stmt.release.run();
+          } else if (!this.db.inTransaction) throw error;
+          head.position = position;
+          head.hash = hash;
+          group.outcomes.push(this.refused(request, error));
         }
-        head.position = position;
-        head.hash = hash;
-        outcomes.push(this.refused(request, error));
+      } catch (error) {
+        // SQLite rolled the whole transaction back (I/O error, disk full): the group fails,
+        // the requests written before this one included.
+        group.failure = error;
       }
+      group.requests += 1;
     }
-    return outcomes;
+  }
+
+  /** Commits the open group: the outcome of every request added since it opened, in order. */
+  commitGroup(): AppendOutcome[] {
+    const group = this.group;
+    this.group = undefined;
+    if (!group) return [];
+    if (!group.failure)
+      try {
+        this.stmt.commit.run();
+        return group.outcomes;
+      } catch (error) {
+        group.failure = error;
+      }
+    if (this.db.inTransaction) this.stmt.rollback.run();
+    const message = group.failure instanceof Error ? group.failure.message : String(group.failure);
+    return Array.from({ length: group.requests }, () => ({
+      ok: false as const,
+      error: { name: 'Error' as const, message },
+    }));
+  }
+
+  private open(): Group {
+    const group: Group = {
+      head: { position: 0, hash: GENESIS_HASH },
+      recordedAt: '',
+      outcomes: [],
+      requests: 0,
+      failure: undefined,
+    };
+    this.group = group;
+    try {
+      this.stmt.begin.run();
+      const headRow = this.stmt.head.get();
+      // Positions continue from the highest one ever issued (AUTOINCREMENT's counter), not from
+      // the last stored row: a deleted tail must stay a visible gap for verifyChain, and a
+      // position once delivered to a subscriber is never given to another event.
+      const issued = this.stmt.issued.get()?.seq ?? 0;
+      group.head = {
+        position: Math.max(issued, headRow?.position ?? 0),
+        hash: headRow?.hash ?? GENESIS_HASH,
+      };
+      group.recordedAt = this.now().toISOString();
+    } catch (error) {
+      // Busy past busy_timeout, or a damaged file: every request of the group is refused.
+      group.failure = error;
+    }
+    return group;
   }
 
   private appendOne(
@@ -237,8 +294,19 @@ export class SqliteEventWriter {
   }
 
   close(): void {
+    if (this.group) this.commitGroup();
     this.db.close();
   }
+}
+
+interface Group {
+  head: { position: number; hash: string };
+  recordedAt: string;
+  outcomes: AppendOutcome[];
+  /** Requests added, refused or not (the count of outcomes a failed group reports). */
+  requests: number;
+  /** Set when the group can no longer commit: every request in it is refused. */
+  failure: unknown;
 }
 
 function isUniqueViolation(error: unknown, column: string): boolean {

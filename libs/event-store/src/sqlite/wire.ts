@@ -20,8 +20,23 @@ export function encodeRequest(request: AppendRequest): string {
   return text;
 }
 
-export function decodeRequests(text: string): AppendRequest[] {
-  let at = 0;
+/**
+ * A batch as the writer thread receives it: one mark character, `L` when it is the last of the
+ * sender's turn (the group may commit) or `M` when more of the same group follows, then the
+ * encoded requests.
+ */
+export function encodeBatch(requests: string, last: boolean): string {
+  return `${last ? 'L' : 'M'}${requests}`;
+}
+
+export function decodeBatch(text: string): { requests: AppendRequest[]; last: boolean } {
+  const mark = text.charAt(0);
+  if (mark !== 'L' && mark !== 'M') throw new Error('malformed append batch');
+  return { requests: decodeRequests(text, 1), last: mark === 'L' };
+}
+
+export function decodeRequests(text: string, from = 0): AppendRequest[] {
+  let at = from;
   const field = (): string => {
     const colon = text.indexOf(':', at);
     if (colon < 0) throw new Error('malformed append batch');

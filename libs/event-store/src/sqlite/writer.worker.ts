@@ -1,14 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteEventWriter, type AppendOutcome, type AppendRequest } from './sqlite-writer';
+import { SqliteEventWriter } from './sqlite-writer';
 import type { Synchronous } from './sqlite-schema';
-import { decodeRequests, encodeOutcomes } from './wire';
+import { decodeBatch, encodeOutcomes } from './wire';
 
 /**
  * Runs the event writer off the main thread, so the fsync of a durable commit never stalls the
- * proxy. Requests that arrive while a commit is in flight are committed together in the next
- * transaction (group commit). Requests come as encoded strings and outcomes leave as one
- * Float64Array per commit (`wire.ts`), in order: the main thread settles its appends first in,
- * first out.
+ * proxy. Requests come as encoded strings (`wire.ts`), each message marked as the last of its
+ * turn of the main thread's event loop or not: rows are written into the open transaction as
+ * they arrive, while the main thread prepares the rest of the group, and the group commits once
+ * a message marked last has come (with everything else that arrived in the same turn of this
+ * thread's loop: group commit). Outcomes leave as one Float64Array per commit, in order: the
+ * main thread settles its appends first in, first out.
  */
 interface WorkerInput {
   path: string;
@@ -20,24 +22,11 @@ if (!port) throw new Error('writer.worker must run in a worker thread');
 
 const { path, synchronous } = workerData as WorkerInput;
 const writer = new SqliteEventWriter(path, { synchronous });
-let pending: AppendRequest[] = [];
 let scheduled = false;
 
-function flush(): void {
+function commit(): void {
   scheduled = false;
-  const requests = pending;
-  pending = [];
-  let outcomes: AppendOutcome[];
-  try {
-    outcomes = writer.appendBatch(requests);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    outcomes = requests.map(() => ({
-      ok: false as const,
-      error: { name: 'Error' as const, message },
-    }));
-  }
-  const results = encodeOutcomes(outcomes);
+  const results = encodeOutcomes(writer.commitGroup());
   port!.postMessage(results, [results.values.buffer as ArrayBuffer]);
 }
 
@@ -47,10 +36,11 @@ port.on('message', (message: string | { kind: 'close' }) => {
     port.postMessage({ kind: 'closed' });
     return;
   }
-  for (const request of decodeRequests(message)) pending.push(request);
-  if (!scheduled) {
+  const { requests, last } = decodeBatch(message);
+  writer.add(requests);
+  if (last && !scheduled) {
     scheduled = true;
-    setImmediate(flush);
+    setImmediate(commit);
   }
 });
 
