@@ -47,14 +47,17 @@ describe('the nekzus CLI loads what a command needs when it runs', () => {
   });
 
   let runs = 0;
-  function modulesOf(args: string[]): Promise<{ code: number; stdout: string; modules: string[] }> {
+  function modulesOf(
+    args: string[],
+    env: Record<string, string> = {},
+  ): Promise<{ code: number; stdout: string; stderr: string; modules: string[] }> {
     const out = join(work, `modules-${++runs}.txt`);
     return new Promise((resolve, reject) => {
       execFile(
         process.execPath,
         ['--require', preload, BIN, ...args],
-        { env: { ...process.env, NEKZUS_MODULES_OUT: out }, timeout: 30_000 },
-        (error, stdout) => {
+        { env: { ...process.env, ...env, NEKZUS_MODULES_OUT: out }, timeout: 30_000 },
+        (error, stdout, stderr) => {
           if (error && typeof error.code !== 'number') {
             reject(new Error(`nekzus ${args.join(' ')}: ${error.message}`));
             return;
@@ -62,6 +65,7 @@ describe('the nekzus CLI loads what a command needs when it runs', () => {
           resolve({
             code: typeof error?.code === 'number' ? error.code : 0,
             stdout,
+            stderr,
             modules: readFileSync(out, 'utf8').split('\n'),
           });
         },
@@ -112,6 +116,14 @@ describe('the nekzus CLI loads what a command needs when it runs', () => {
       expect(run.stdout, args.join(' ')).toContain(expected);
       expect(heavyIn(run.modules), args.join(' ')).toEqual([]);
     }
+  });
+
+  it('pair finds the gateway from NEKZUS_ADDR without loading the gateway or Nest', async () => {
+    // A port nothing listens on: the command gets as far as asking, and says so.
+    const pair = await modulesOf(['-d', h.dataDir, 'pair'], { NEKZUS_ADDR: '127.0.0.1:9' });
+    expect(pair.code).toBe(1);
+    expect(pair.stderr).toContain('no gateway answers at http://127.0.0.1:9');
+    expect(heavyIn(pair.modules)).toEqual([]);
   });
 
   it("projections status loads TypeORM (its read models are TypeORM's) and nothing heavier", async () => {

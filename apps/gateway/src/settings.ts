@@ -1,11 +1,9 @@
 import { resolve } from 'node:path';
-import {
-  formatIssue,
-  loadEffectiveConfig,
-  type ConfigFlags,
-  type ConfigIssue,
-  type NekzusConfig,
-} from '#libs/config';
+// From the modules, not the barrel (which brings the NestJS config module): the CLI reads
+// settings (`nekzus pair`) without loading Nest.
+import { formatIssue, type ConfigIssue } from '../../../libs/config/src/config-issue';
+import type { NekzusConfig } from '../../../libs/config/src/config.schema';
+import { loadEffectiveConfig, type ConfigFlags } from '../../../libs/config/src/load-config';
 
 /** Everything the gateway reads from its environment and config file, parsed once at start. */
 export interface GatewaySettings {
