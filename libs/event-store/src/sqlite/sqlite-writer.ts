@@ -100,36 +100,39 @@ export class SqliteEventWriter {
   add(requests: readonly AppendRequest[]): void {
     const group = this.group ?? this.open();
     for (const request of requests) {
-      if (group.failure) {
-        group.requests += 1;
-        continue;
-      }
-      const { head } = group;
-      const position = head.position;
-      const hash = head.hash;
-      // A request of one event needs no savepoint: its only write is one INSERT, and a failed
-      // statement is undone by SQLite itself while the transaction stays open.
-      const savepoint = request.events.length > 1;
+      group.requests += 1;
+      if (group.failure) continue;
       try {
-        if (savepoint) this.stmt.savepoint.run();
-        try {
-          group.outcomes.push(this.appendOne(request, head, group.recordedAt));
-          if (savepoint) this.stmt.release.run();
-        } catch (error) {
-          if (savepoint) {
-            this.stmt.rollbackTo.run();
-            this.stmt.release.run();
-          } else if (!this.db.inTransaction) throw error;
-          head.position = position;
-          head.hash = hash;
-          group.outcomes.push(this.refused(request, error));
-        }
+        group.outcomes.push(this.attempt(request, group));
       } catch (error) {
         // SQLite rolled the whole transaction back (I/O error, disk full): the group fails,
         // the requests written before this one included.
         group.failure = error;
       }
-      group.requests += 1;
+    }
+  }
+
+  /** One request inside the open group: its outcome, or a throw when the group itself failed. */
+  private attempt(request: AppendRequest, group: Group): AppendOutcome {
+    const { head } = group;
+    const position = head.position;
+    const hash = head.hash;
+    // A request of one event needs no savepoint: its only write is one INSERT, and a failed
+    // statement is undone by SQLite itself while the transaction stays open.
+    const savepoint = request.events.length > 1;
+    if (savepoint) this.stmt.savepoint.run();
+    try {
+      const outcome = this.appendOne(request, head, group.recordedAt);
+      if (savepoint) this.stmt.release.run();
+      return outcome;
+    } catch (error) {
+      if (savepoint) {
+        this.stmt.rollbackTo.run();
+        this.stmt.release.run();
+      } else if (!this.db.inTransaction) throw error;
+      head.position = position;
+      head.hash = hash;
+      return this.refused(request, error);
     }
   }
 
