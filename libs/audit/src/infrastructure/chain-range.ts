@@ -1,24 +1,11 @@
 import type Database from 'better-sqlite3';
 // From the module, not the event store's barrel: verify workers load this file and must stay
 // small (the barrel brings the KurrentDB client).
-import { chainHash } from '../../../event-store/src/sqlite/hash-chain';
+import { rowChainHash } from '../../../event-store/src/sqlite/hash-chain';
 import { ROW_COLUMNS, type RawRow } from './log-row';
 
 /** The event store's chain link (`chainHash`) of a stored row, as the audit tools read rows. */
-export function linkHash(prevHash: string, row: RawRow): string {
-  const [position, id, stream, revision, type, schemaVersion, data, metadata, recordedAt] = row;
-  return chainHash(prevHash, {
-    position,
-    id,
-    stream,
-    revision,
-    type,
-    schemaVersion,
-    data,
-    metadata,
-    recordedAt,
-  });
-}
+export const linkHash: (prevHash: string, row: RawRow) => string = rowChainHash;
 
 export interface Link {
   position: number;

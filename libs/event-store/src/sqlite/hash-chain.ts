@@ -33,3 +33,33 @@ export function chainHash(prevHash: string, row: ChainedRow): string {
     'hex',
   );
 }
+
+/** A stored row as `SELECT position, id, stream, revision, type, schema_version, data, metadata, recorded_at, …` returns it raw. */
+export type StoredRowTuple = readonly [
+  position: number,
+  id: string,
+  stream: string,
+  revision: number,
+  type: string,
+  schemaVersion: number,
+  data: string,
+  metadata: string,
+  recordedAt: string,
+  ...rest: unknown[],
+];
+
+/** `chainHash` of a row read raw in the stored column order (what the verifiers read). */
+export function rowChainHash(prevHash: string, row: StoredRowTuple): string {
+  const [position, id, stream, revision, type, schemaVersion, data, metadata, recordedAt] = row;
+  return chainHash(prevHash, {
+    position,
+    id,
+    stream,
+    revision,
+    type,
+    schemaVersion,
+    data,
+    metadata,
+    recordedAt,
+  });
+}

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chainHash } from './hash-chain';
+import { rowChainHash } from './hash-chain';
 import { GENESIS_HASH } from './sqlite-schema';
 
 export interface ChainReport {
@@ -48,8 +48,7 @@ export function verifyChain(
       reason,
     });
     for (const row of rows) {
-      const [position, id, stream, revision, type, schemaVersion, data, metadata, recordedAt] = row;
-      const [storedPrev, storedHash] = [row[9], row[10]];
+      const [position, , , , , , , , , storedPrev, storedHash] = row;
       if (position !== prevPosition + 1) {
         return broken(
           prevPosition + 1,
@@ -60,18 +59,8 @@ export function verifyChain(
       }
       if (storedPrev !== prevHash)
         return broken(position, 'its previous-hash link does not match the event before it');
-      const expected = chainHash(prevHash, {
-        position,
-        id,
-        stream,
-        revision,
-        type,
-        schemaVersion,
-        data,
-        metadata,
-        recordedAt,
-      });
-      if (expected !== storedHash) return broken(position, 'its content does not match its hash');
+      if (rowChainHash(prevHash, row) !== storedHash)
+        return broken(position, 'its content does not match its hash');
       prevHash = storedHash;
       prevPosition = position;
       checked += 1;
