@@ -177,20 +177,27 @@ export class DataPlane {
       }
       this.forward(req, res, route, path, query, principal, started, viaHost);
     };
-    // A token already verified (and every other credential) is decided without a promise;
-    // revocation and expiry are still checked on this very request.
+    this.withPrincipal(req, admit, (error) => this.refuse(res, error, req));
+  }
+
+  /**
+   * Who calls, then `admit` or `refuse`. A token already verified (and every other credential)
+   * is decided without a promise; revocation and expiry are still checked on this very request.
+   */
+  private withPrincipal(
+    req: IncomingMessage,
+    admit: (principal: Principal) => void,
+    refuse: (error: unknown) => void,
+  ): void {
     let known: Principal | undefined;
     try {
       known = this.authenticator.authenticateFromMemory(req, FOR_PROXY);
     } catch (error) {
-      this.refuse(res, error, req);
+      refuse(error);
       return;
     }
     if (known !== undefined) admit(known);
-    else
-      this.authenticator
-        .authenticate(req, FOR_PROXY)
-        .then(admit, (error: unknown) => this.refuse(res, error, req));
+    else this.authenticator.authenticate(req, FOR_PROXY).then(admit, refuse);
   }
 
   private runtimeOf(route: RouteSpec): RouteRuntime {
@@ -371,18 +378,7 @@ export class DataPlane {
       open(undefined);
       return;
     }
-    let known: Principal | undefined;
-    try {
-      known = this.authenticator.authenticateFromMemory(req, FOR_PROXY);
-    } catch (error) {
-      this.refuseUpgradeWith(socket, error, requestId);
-      return;
-    }
-    if (known !== undefined) open(known);
-    else
-      this.authenticator
-        .authenticate(req, FOR_PROXY)
-        .then(open, (error: unknown) => this.refuseUpgradeWith(socket, error, requestId));
+    this.withPrincipal(req, open, (error) => this.refuseUpgradeWith(socket, error, requestId));
   }
 
   private refuseUpgradeWith(socket: Duplex, error: unknown, requestId: string): void {
