@@ -1,7 +1,12 @@
 import type Database from 'better-sqlite3';
 // From the module, not the event store's barrel: verify workers load this file and must stay
 // small (the barrel brings the KurrentDB client).
-import { rowChainHash } from '../../../event-store/src/sqlite/hash-chain';
+import { hash } from 'node:crypto';
+import {
+  CHAIN_INPUT_SQL,
+  isExactChainInput,
+  rowChainHash,
+} from '../../../event-store/src/sqlite/hash-chain';
 import { ROW_COLUMNS, type RawRow } from './log-row';
 
 /** The event store's chain link (`chainHash`) of a stored row, as the audit tools read rows. */
@@ -19,15 +24,26 @@ export interface ChainBreak {
 
 /**
  * Checks a row against the link before it. Returns the reason it fails, or undefined when it
- * verifies. Shared by `verify` and by `events import`, which checks each row as it arrives.
+ * verifies. Used by `events import`, which checks each row as it arrives.
  */
 export function checkLink(row: RawRow, prev: Link): ChainBreak | undefined {
-  return checkPlace(row, prev) ?? checkContent(row);
+  return (
+    checkPlace({ position: row[0], prevHash: row[9] }, prev) ??
+    (linkHash(row[9], row) === row[10] ? undefined : { position: row[0], reason: CONTENT_MISMATCH })
+  );
+}
+
+const CONTENT_MISMATCH = 'its content does not match its hash';
+
+/** Where a row sits: its position and the link it stores to the row before it. */
+export interface Place {
+  position: number;
+  prevHash: string;
 }
 
 /** Where the row sits: right after `prev`, and linked to it. */
-function checkPlace(row: RawRow, prev: Link): ChainBreak | undefined {
-  const position = row[0];
+function checkPlace(row: Place, prev: Link): ChainBreak | undefined {
+  const position = row.position;
   if (position > prev.position + 1)
     return {
       position: prev.position + 1,
@@ -35,16 +51,9 @@ function checkPlace(row: RawRow, prev: Link): ChainBreak | undefined {
     };
   if (position !== prev.position + 1)
     return { position, reason: `position ${position} is out of order` };
-  if (row[9] !== prev.hash)
+  if (row.prevHash !== prev.hash)
     return { position, reason: 'its previous-hash link does not match the event before it' };
   return undefined;
-}
-
-/** What the row says: its stored hash is the hash of its content after its stored link. */
-function checkContent(row: RawRow): ChainBreak | undefined {
-  return linkHash(row[9], row) === row[10]
-    ? undefined
-    : { position: row[0], reason: 'its content does not match its hash' };
 }
 
 /**
@@ -55,7 +64,7 @@ function checkContent(row: RawRow): ChainBreak | undefined {
  */
 export interface RangeResult {
   /** The first row of the stretch, if it has any: where it must join the stretch before. */
-  first?: RawRow;
+  first?: Place;
   /** The last row that verified (undefined: none did). */
   last?: Link;
   /** Rows that verified. */
@@ -66,43 +75,64 @@ export interface RangeResult {
   expectedAt?: number;
 }
 
-/** Positions `from` to `to` (both inclusive) of an open events file. */
+/** A page of rows as `verifyRange` reads them: SQLite builds each row's hash input. */
+type InputRow = [position: number, prevHash: string, hash: string, input: string | null];
+
+const PAGE = 1_000;
+
+/**
+ * Positions `from` to `to` (both inclusive) of an open events file.
+ *
+ * Rows are read in pages (`PAGE` by default) with SQLite building each row's hash input
+ * (`CHAIN_INPUT_SQL`): four values per row instead of eleven, and no string joined here, which
+ * makes the walk ~1.25x faster than reading the columns one by one. A row whose text has a
+ * character outside the BMP, where that input is not `chainHash`'s, is read whole and hashed
+ * from its columns.
+ */
 export function verifyRange(
   db: Database.Database,
   from: number,
   to: number,
-  options: { expectHead?: string; onProgress?: (checked: number) => void } = {},
+  options: { expectHead?: string; pageSize?: number; onProgress?: (checked: number) => void } = {},
 ): RangeResult {
-  const rows = db
+  const pageSize = options.pageSize ?? PAGE;
+  const page = db
     .prepare(
-      `SELECT ${ROW_COLUMNS} FROM events WHERE position >= ? AND position <= ? ORDER BY position`,
+      `SELECT position, prev_hash, hash, ${CHAIN_INPUT_SQL} FROM events
+       WHERE position >= ? AND position <= ? ORDER BY position LIMIT ${pageSize}`,
     )
-    .raw(true)
-    .iterate(from, to) as IterableIterator<RawRow>;
+    .raw(true);
+  let whole: Database.Statement | undefined;
+  const contentMatches = (row: InputRow): boolean => {
+    const input = row[3];
+    if (input !== null && isExactChainInput(input)) return hash('sha256', input, 'hex') === row[2];
+    whole ??= db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE position = ?`).raw(true);
+    const stored = whole.get(row[0]) as RawRow | undefined;
+    return stored !== undefined && linkHash(stored[9], stored) === stored[10];
+  };
   const result: RangeResult = { checked: 0 };
   let prev: Link | undefined;
-  for (const row of rows) {
-    if (prev === undefined) {
-      // The first row's place is the caller's to check; its content is checked here.
-      result.first = row;
-      const broken = checkContent(row);
+  for (let next = from; next <= to;) {
+    const rows = page.all(next, to) as InputRow[];
+    for (const row of rows) {
+      const [position, prevHash, rowHash] = row;
+      // The first row's place is the caller's to check (`joinRanges`); its content is checked here.
+      if (prev === undefined) result.first = { position, prevHash };
+      const broken =
+        (prev === undefined ? undefined : checkPlace({ position, prevHash }, prev)) ??
+        (contentMatches(row) ? undefined : { position, reason: CONTENT_MISMATCH });
       if (broken) {
         result.broken = broken;
-        rows.return?.();
-        break;
+        if (prev) result.last = prev;
+        return result;
       }
-    } else {
-      const broken = checkLink(row, prev);
-      if (broken) {
-        result.broken = broken;
-        rows.return?.();
-        break;
-      }
+      prev = { position, hash: rowHash };
+      if (rowHash === options.expectHead) result.expectedAt = position;
+      result.checked += 1;
+      if (options.onProgress && result.checked % 10_000 === 0) options.onProgress(result.checked);
     }
-    prev = { position: row[0], hash: row[10] };
-    if (row[10] === options.expectHead) result.expectedAt = row[0];
-    result.checked += 1;
-    if (options.onProgress && result.checked % 10_000 === 0) options.onProgress(result.checked);
+    if (rows.length < pageSize) break;
+    next = rows[rows.length - 1]![0] + 1;
   }
   if (prev) result.last = prev;
   return result;

@@ -1,13 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SchemaRegistry, SqliteEventStore, verifyChain } from '#libs/event-store';
+import { CHAIN_INPUT_SQL, isExactChainInput } from '../../../event-store/src/sqlite/hash-chain';
 import { verifyLog as verifyLogWith, type VerifyOptions } from './chain';
 
 const EVENTS = 50;
+const ACTORS: Record<number, string> = { 3: 'alice zoë', 7: 'alice 📺', 8: 'alice 𝔄' };
 const schemas = SchemaRegistry.fromDirectory(resolve(__dirname, '../../../../event-schemas'));
 
 function routeAdded(i: number) {
@@ -41,16 +43,24 @@ function routeAdded(i: number) {
         skipHealthCheck: false,
       },
     },
-    metadata: { correlationId: randomUUID(), actor: { kind: 'admin' as const, id: 'alice' } },
+    // Some actors' names reach outside ASCII, and two in ten outside the BMP, where the hash
+    // input SQLite builds is not chainHash's and the verifier must hash the row's columns.
+    metadata: {
+      correlationId: randomUUID(),
+      actor: { kind: 'admin' as const, id: ACTORS[i % 10] ?? 'alice' },
+    },
   };
 }
 
-// Each case three ways: one walk on this thread, the same walk turning the event loop every 7
-// positions, and three worker threads over stretches 1-17, 18-34 and 35-50 joined in order.
+// Each case several ways: one walk on this thread, the same walk turning the event loop every 7
+// positions or reading 4 rows a query, and three worker threads over stretches 1-17, 18-34 and
+// 35-50 joined in order, reading 1,000 or 5 rows a query.
 const MODES: [string, VerifyOptions][] = [
   ['on the calling thread', { workers: 1 }],
   ['on the calling thread, in slices', { workers: 1, yieldEvery: 7 }],
+  ['on the calling thread, in pages of 4', { workers: 1, pageSize: 4 }],
   ['in three worker threads', { workers: 3, parallelFrom: 0 }],
+  ['in three worker threads, in pages of 5', { workers: 3, parallelFrom: 0, pageSize: 5 }],
 ];
 
 describe.each(MODES)('verifyLog on a tampered events file, %s', (_mode, mode) => {
@@ -247,5 +257,35 @@ describe.each(MODES)('verifyLog on a tampered events file, %s', (_mode, mode) =>
       intact: true,
       expectedHead: { hash: head, position: EVENTS, newerEvents: 1 },
     });
+  });
+});
+
+describe('the hash input SQLite builds for a row', () => {
+  it("is chainHash's for every row without a character outside the BMP, and only for those", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nekzus-audit-input-'));
+    try {
+      const path = join(dir, 'events.db');
+      const store = SqliteEventStore.open({ path, schemas, writer: 'inline' });
+      for (let i = 0; i < 20; i++)
+        await store.append(`route-r${i}`, [routeAdded(i)], { streamState: 'no_stream' });
+      await store.close();
+      const db = new Database(path, { readonly: true });
+      const rows = db
+        .prepare(`SELECT metadata, hash, ${CHAIN_INPUT_SQL} FROM events ORDER BY position`)
+        .raw(true)
+        .all() as [string, string, string][];
+      db.close();
+      const outcomes = rows.map(([metadata, stored, input]) => ({
+        astral: /📺|𝔄/u.test(metadata),
+        exact: isExactChainInput(input),
+        matches: createHash('sha256').update(input).digest('hex') === stored,
+      }));
+      // Plain ASCII and 'zoë' rows hash as they are; emoji rows do not, and are told apart.
+      expect(outcomes.filter((o) => o.astral)).toHaveLength(4);
+      for (const o of outcomes)
+        expect(o).toEqual({ astral: o.astral, exact: !o.astral, matches: !o.astral });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,6 +19,8 @@ export interface VerifyOptions {
   workers?: number;
   /** Logs with at least this many events are verified in worker threads (default 100,000). */
   parallelFrom?: number;
+  /** Rows read per query (default 1,000; the tests use small pages to cross their edges). */
+  pageSize?: number;
 }
 
 /** Logs shorter than this are walked on the calling thread: starting workers would cost more. */
@@ -63,15 +65,7 @@ export async function verifyLog(path: string, options: VerifyOptions = {}): Prom
       : undefined;
     if (script) {
       db.exec('COMMIT');
-      joined = await verifyInWorkers(
-        script,
-        path,
-        last,
-        workers,
-        total,
-        expected,
-        options.onProgress,
-      );
+      joined = await verifyInWorkers(script, path, last, workers, total, expected, options);
     } else {
       joined = await verifyHere(db, last, total, expected, options);
       db.exec('COMMIT');
@@ -131,6 +125,7 @@ async function verifyHere(
   for (let from = 1; from <= last; from += step) {
     const range = verifyRange(db, from, Math.min(last, from + step - 1), {
       ...(expectHead !== undefined ? { expectHead } : {}),
+      ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
       onProgress: (checked) => options.onProgress?.(done + checked, total),
     });
     ranges.push(range);
@@ -149,7 +144,7 @@ async function verifyInWorkers(
   workers: number,
   total: number,
   expectHead: string | undefined,
-  onProgress: VerifyOptions['onProgress'],
+  { onProgress, pageSize }: VerifyOptions,
 ): Promise<Joined> {
   const span = Math.ceil(last / workers);
   const progress = new Array<number>(workers).fill(0);
@@ -160,6 +155,7 @@ async function verifyInWorkers(
         from: i * span + 1,
         to: Math.min(last, (i + 1) * span),
         ...(expectHead !== undefined ? { expectHead } : {}),
+        ...(pageSize !== undefined ? { pageSize } : {}),
       };
       return new Promise<RangeResult>((resolve, reject) => {
         // A small heap: each row's strings are garbage once hashed.

@@ -8,6 +8,7 @@ export interface RangeTask {
   from: number;
   to: number;
   expectHead?: string;
+  pageSize?: number;
 }
 
 export type RangeMessage =
@@ -21,6 +22,7 @@ try {
   db.pragma('busy_timeout = 10000');
   const result = verifyRange(db, task.from, task.to, {
     ...(task.expectHead !== undefined ? { expectHead: task.expectHead } : {}),
+    ...(task.pageSize !== undefined ? { pageSize: task.pageSize } : {}),
     onProgress: (checked) => port.postMessage({ kind: 'progress', checked } satisfies RangeMessage),
   });
   port.postMessage({ kind: 'done', result } satisfies RangeMessage);
