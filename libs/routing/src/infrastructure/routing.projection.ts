@@ -11,7 +11,10 @@ interface Row {
   pathBase?: string;
   subdomain?: string;
   name?: string;
-  spec: string;
+  /** The whole app or route: stored as JSON, written out only when the row is (a rebuild
+   * folding a million changes of a thousand routes serialises a thousand, not a million). */
+  spec: AppSpec | RouteSpec;
+  /** When the row was first made (kept by `update`, which leaves the stored value). */
   createdAt: string;
   updatedAt: string;
   position: number;
@@ -20,7 +23,8 @@ interface Row {
 /** Where the projection's rows go: the database while live, memory during a rebuild. */
 interface Rows {
   upsert(table: 'apps' | 'routes', row: Row): Promise<void> | void;
-  update(table: 'apps' | 'routes', row: Omit<Row, 'createdAt'>): Promise<void> | void;
+  /** Changes an existing row, keeping its `createdAt`; nothing when there is none. */
+  update(table: 'apps' | 'routes', row: Row): Promise<void> | void;
   remove(table: 'apps' | 'routes', id: string): Promise<void> | void;
 }
 
@@ -33,13 +37,13 @@ async function applyRouting(recorded: RecordedEvent, rows: Rows): Promise<void> 
   const position = Number(recorded.position);
   switch (event.type) {
     case 'AppRegistered':
-      return rows.upsert('apps', { ...appRow(event.data.app, at, position), createdAt: at });
+      return rows.upsert('apps', appRow(event.data.app, at, position));
     case 'AppUpdated':
       return rows.update('apps', appRow(event.data.app, at, position));
     case 'AppRemoved':
       return rows.remove('apps', event.data.appId);
     case 'RouteAdded':
-      return rows.upsert('routes', { ...routeRow(event.data.route, at, position), createdAt: at });
+      return rows.upsert('routes', routeRow(event.data.route, at, position));
     case 'RouteChanged':
       return rows.update('routes', routeRow(event.data.route, at, position));
     case 'RouteRemoved':
@@ -49,17 +53,18 @@ async function applyRouting(recorded: RecordedEvent, rows: Rows): Promise<void> 
   }
 }
 
-function appRow(app: AppSpec, at: string, position: number): Omit<Row, 'createdAt'> {
-  return { id: app.id, name: app.name, spec: JSON.stringify(app), updatedAt: at, position };
+function appRow(app: AppSpec, at: string, position: number): Row {
+  return { id: app.id, name: app.name, spec: app, createdAt: at, updatedAt: at, position };
 }
 
-function routeRow(route: RouteSpec, at: string, position: number): Omit<Row, 'createdAt'> {
+function routeRow(route: RouteSpec, at: string, position: number): Row {
   return {
     id: route.routeId,
     appId: route.appId,
     pathBase: route.pathBase,
     subdomain: route.subdomain,
-    spec: JSON.stringify(route),
+    spec: route,
+    createdAt: at,
     updatedAt: at,
     position,
   };
@@ -86,8 +91,17 @@ const SQL = {
 
 function insertParams(table: 'apps' | 'routes', r: Row): unknown[] {
   return table === 'apps'
-    ? [r.id, r.name, r.spec, r.createdAt, r.updatedAt, r.position]
-    : [r.id, r.appId, r.pathBase, r.subdomain, r.spec, r.createdAt, r.updatedAt, r.position];
+    ? [r.id, r.name, JSON.stringify(r.spec), r.createdAt, r.updatedAt, r.position]
+    : [
+        r.id,
+        r.appId,
+        r.pathBase,
+        r.subdomain,
+        JSON.stringify(r.spec),
+        r.createdAt,
+        r.updatedAt,
+        r.position,
+      ];
 }
 
 class DatabaseRows implements Rows {
@@ -95,12 +109,13 @@ class DatabaseRows implements Rows {
   async upsert(table: 'apps' | 'routes', row: Row) {
     await this.m.query(SQL[table].upsert, insertParams(table, row));
   }
-  async update(table: 'apps' | 'routes', r: Omit<Row, 'createdAt'>) {
+  async update(table: 'apps' | 'routes', r: Row) {
+    const spec = JSON.stringify(r.spec);
     await this.m.query(
       SQL[table].update,
       table === 'apps'
-        ? [r.name, r.spec, r.updatedAt, r.position, r.id]
-        : [r.appId, r.pathBase, r.subdomain, r.spec, r.updatedAt, r.position, r.id],
+        ? [r.name, spec, r.updatedAt, r.position, r.id]
+        : [r.appId, r.pathBase, r.subdomain, spec, r.updatedAt, r.position, r.id],
     );
   }
   async remove(table: 'apps' | 'routes', id: string) {
@@ -114,9 +129,11 @@ class MemoryRows implements Rows {
   upsert(table: 'apps' | 'routes', row: Row) {
     this.tables[table].set(row.id, row);
   }
-  update(table: 'apps' | 'routes', row: Omit<Row, 'createdAt'>) {
+  update(table: 'apps' | 'routes', row: Row) {
     const existing = this.tables[table].get(row.id);
-    if (existing) this.tables[table].set(row.id, { ...row, createdAt: existing.createdAt });
+    if (!existing) return;
+    row.createdAt = existing.createdAt;
+    this.tables[table].set(row.id, row);
   }
   remove(table: 'apps' | 'routes', id: string) {
     this.tables[table].delete(id);
