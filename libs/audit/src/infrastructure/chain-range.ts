@@ -85,9 +85,8 @@ const PAGE = 1_000;
  *
  * Rows are read in pages (`PAGE` by default) with SQLite building each row's hash input
  * (`CHAIN_INPUT_SQL`): four values per row instead of eleven, and no string joined here, which
- * makes the walk ~1.25x faster than reading the columns one by one. A row whose text has a
- * character outside the BMP, where that input is not `chainHash`'s, is read whole and hashed
- * from its columns.
+ * takes a row from ~8.1 to ~4.6 µs on this project's VM (decision 0016). A row that is not
+ * ASCII, where that input is not `chainHash`'s, is read whole and hashed from its columns.
  */
 export function verifyRange(
   db: Database.Database,
