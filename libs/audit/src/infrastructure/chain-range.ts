@@ -29,8 +29,13 @@ export interface ChainBreak {
 export function checkLink(row: RawRow, prev: Link): ChainBreak | undefined {
   return (
     checkPlace({ position: row[0], prevHash: row[9] }, prev) ??
-    (linkHash(row[9], row) === row[10] ? undefined : { position: row[0], reason: CONTENT_MISMATCH })
+    (contentMatches(row) ? undefined : { position: row[0], reason: CONTENT_MISMATCH })
   );
+}
+
+/** What the row says: its stored hash is the hash of its columns after its stored link. */
+function contentMatches(row: RawRow): boolean {
+  return linkHash(row[9], row) === row[10];
 }
 
 const CONTENT_MISMATCH = 'its content does not match its hash';
@@ -113,18 +118,18 @@ export function verifyRange(
     fallbacks += 1;
     whole ??= db.prepare(`SELECT ${ROW_COLUMNS} FROM events WHERE position = ?`).raw(true);
     const stored = whole.get(row[0]) as RawRow | undefined;
-    return stored !== undefined && linkHash(stored[9], stored) === stored[10];
+    return stored !== undefined && contentMatches(stored);
   };
   const result: RangeResult = { checked: 0 };
   let prev: Link | undefined;
   let columnPagesLeft = 0;
-  /** Checks one row; false once the stretch is broken (then `result` says where and why). */
-  const check = (position: number, prevHash: string, rowHash: string, content: () => boolean) => {
+  /** Records one row; false once the stretch is broken (then `result` says where and why). */
+  const check = (position: number, prevHash: string, rowHash: string, content: boolean) => {
     // The first row's place is the caller's to check (`joinRanges`); its content is checked here.
     if (prev === undefined) result.first = { position, prevHash };
     const broken =
       (prev === undefined ? undefined : checkPlace({ position, prevHash }, prev)) ??
-      (content() ? undefined : { position, reason: CONTENT_MISMATCH });
+      (content ? undefined : { position, reason: CONTENT_MISMATCH });
     if (broken) {
       result.broken = broken;
       return false;
@@ -135,29 +140,21 @@ export function verifyRange(
     if (options.onProgress && result.checked % 10_000 === 0) options.onProgress(result.checked);
     return true;
   };
-  for (let next = from; next <= to;) {
-    let last: number | undefined;
+  for (let next = from; next <= to; next = prev!.position + 1) {
     let count: number;
     if (columnPagesLeft > 0) {
       columnPagesLeft -= 1;
       const rows = columnPage.all(next, to) as RawRow[];
       count = rows.length;
-      for (const row of rows) {
-        if (!check(row[0], row[9], row[10], () => linkHash(row[9], row) === row[10])) break;
-        last = row[0];
-      }
+      for (const row of rows) if (!check(row[0], row[9], row[10], contentMatches(row))) break;
     } else {
       fallbacks = 0;
       const rows = inputPage.all(next, to) as InputRow[];
       count = rows.length;
-      for (const row of rows) {
-        if (!check(row[0], row[1], row[2], () => inputMatches(row))) break;
-        last = row[0];
-      }
+      for (const row of rows) if (!check(row[0], row[1], row[2], inputMatches(row))) break;
       if (fallbacks * 10 > count) columnPagesLeft = COLUMN_PAGES;
     }
-    if (result.broken || count < pageSize || last === undefined) break;
-    next = last + 1;
+    if (result.broken || count < pageSize) break;
   }
   if (prev) result.last = prev;
   return result;
