@@ -1,3 +1,5 @@
+// From the module, not the event store's barrel: replay workers load this file.
+import { STORED_COLUMNS, type StoredRowTuple } from '../../../event-store/src/sqlite/hash-chain';
 import type { AuditSource } from '../domain/audit-entry';
 import type { HistoryEvent } from '../domain/history-state';
 
@@ -10,22 +12,9 @@ export interface Upcasting {
 }
 
 /** The stored columns of one event, in the order `ROW_COLUMNS` selects them. */
-export type RawRow = [
-  position: number,
-  id: string,
-  stream: string,
-  revision: number,
-  type: string,
-  schemaVersion: number,
-  data: string,
-  metadata: string,
-  recordedAt: string,
-  prevHash: string,
-  hash: string,
-];
+export type RawRow = StoredRowTuple;
 
-export const ROW_COLUMNS =
-  'position, id, stream, revision, type, schema_version, data, metadata, recorded_at, prev_hash, hash';
+export const ROW_COLUMNS = STORED_COLUMNS;
 
 interface Metadata {
   correlationId: string;

@@ -69,8 +69,12 @@ export function isExactChainInput(input: string): boolean {
   return Buffer.byteLength(input, 'utf8') === input.length;
 }
 
-/** A stored row as `SELECT position, id, stream, revision, type, schema_version, data, metadata, recorded_at, …` returns it raw. */
-export type StoredRowTuple = readonly [
+/** Every column of `events`, in the order `StoredRowTuple` holds them. */
+export const STORED_COLUMNS =
+  'position, id, stream, revision, type, schema_version, data, metadata, recorded_at, prev_hash, hash';
+
+/** A stored row as `SELECT ${STORED_COLUMNS}` returns it raw. */
+export type StoredRowTuple = [
   position: number,
   id: string,
   stream: string,
@@ -80,11 +84,12 @@ export type StoredRowTuple = readonly [
   data: string,
   metadata: string,
   recordedAt: string,
-  ...rest: unknown[],
+  prevHash: string,
+  hash: string,
 ];
 
 /** `chainHash` of a row read raw in the stored column order (what the verifiers read). */
-export function rowChainHash(prevHash: string, row: StoredRowTuple): string {
+export function rowChainHash(prevHash: string, row: Readonly<StoredRowTuple>): string {
   const [position, id, stream, revision, type, schemaVersion, data, metadata, recordedAt] = row;
   return chainHash(prevHash, {
     position,

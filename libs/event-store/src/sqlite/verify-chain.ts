@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { rowChainHash } from './hash-chain';
+import { rowChainHash, STORED_COLUMNS, type StoredRowTuple } from './hash-chain';
 import { GENESIS_HASH } from './sqlite-schema';
 
 export interface ChainReport {
@@ -15,8 +15,6 @@ export interface ChainReport {
   reason?: string;
 }
 
-type Row = [number, string, string, number, string, number, string, string, string, string, string];
-
 /**
  * Walks the events file in position order and recomputes every link: an edited event changes
  * its own hash, a deleted, inserted or moved one breaks the link of the event after it, and a
@@ -30,12 +28,9 @@ export function verifyChain(
   try {
     const total = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
     const rows = db
-      .prepare(
-        `SELECT position, id, stream, revision, type, schema_version, data, metadata, recorded_at, prev_hash, hash
-         FROM events ORDER BY position ASC`,
-      )
+      .prepare(`SELECT ${STORED_COLUMNS} FROM events ORDER BY position ASC`)
       .raw(true)
-      .iterate() as IterableIterator<Row>;
+      .iterate() as IterableIterator<StoredRowTuple>;
     let prevHash = GENESIS_HASH;
     let prevPosition = 0;
     let checked = 0;
