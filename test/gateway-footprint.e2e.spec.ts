@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnGateway } from './support/spawn-gateway';
+import { addRoute, spawnGateway } from './support/spawn-gateway';
 
 /** Clients of engines a gateway may never talk to; each costs megabytes of heap that every GC walks. */
 const ENGINE_CLIENTS = {
@@ -65,16 +65,12 @@ export async function resolve(specifier, context, next) {
       recorders,
     );
     try {
-      const created = await fetch(`${gw.url}/api/v1/routes`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          routeId: 'a',
-          appId: 'a',
-          pathBase: '/apps/a/',
-          to: 'http://127.0.0.1:9',
-          publicAccess: true,
-        }),
+      const created = await addRoute(gw.url, {
+        routeId: 'a',
+        appId: 'a',
+        pathBase: '/apps/a/',
+        to: 'http://127.0.0.1:9',
+        publicAccess: true,
       });
       expect(created.status).toBe(201);
       expect((await fetch(`${gw.url}/apps/a/`)).status).toBe(502);

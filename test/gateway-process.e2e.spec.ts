@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { spawnGateway } from './support/spawn-gateway';
+import { addRoute, spawnGateway } from './support/spawn-gateway';
 
 describe('the gateway process', () => {
   it('starts with no config, says where it listens and keeps its data, serves, and drains on SIGTERM', async () => {
@@ -18,15 +18,11 @@ describe('the gateway process', () => {
       expect(lines[1]!.msg).toContain(`data directory ${dataDir}`);
       expect(statSync(join(dataDir, 'events.db')).isFile()).toBe(true);
 
-      const created = await fetch(`${gw.url}/api/v1/routes`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          routeId: 'a',
-          appId: 'a',
-          pathBase: '/apps/a/',
-          to: 'http://127.0.0.1:9',
-        }),
+      const created = await addRoute(gw.url, {
+        routeId: 'a',
+        appId: 'a',
+        pathBase: '/apps/a/',
+        to: 'http://127.0.0.1:9',
       });
       expect(created.status).toBe(201);
       const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as { status: string };

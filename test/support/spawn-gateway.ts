@@ -50,3 +50,12 @@ export async function spawnGateway(
   });
   return { child, url, output: () => out, exited };
 }
+
+/** `POST /api/v1/routes` on a spawned gateway, as a caller on loopback. */
+export function addRoute(gatewayUrl: string, route: Record<string, unknown>): Promise<Response> {
+  return fetch(`${gatewayUrl}/api/v1/routes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(route),
+  });
+}
