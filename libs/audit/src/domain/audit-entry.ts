@@ -91,7 +91,7 @@ export function actionOf(type: string): string {
 }
 
 /** Streams whose name is `<category>-<id>`, and what the category means as a target. */
-const STREAM_TARGETS: readonly [prefix: string, type: string][] = [
+export const STREAM_TARGETS: readonly [prefix: string, type: string][] = [
   ['app-', 'app'],
   ['route-', 'route'],
   ['device-', 'device'],
@@ -239,6 +239,15 @@ export interface NameBookSnapshot {
   position: number;
 }
 
+/**
+ * True when an event's audit entry and its details come from its columns and metadata alone:
+ * describing it reads no data and its data is shown as stored (no secrets to mask). SQLite can
+ * then write its replay line itself (`columnLineSql`), which is how a long replay stays fast.
+ */
+export function describedByColumns(type: string): boolean {
+  return !describeReadsData(type) && !hasSecrets(type);
+}
+
 /** Characters JSON.stringify escapes (and surrogates, which it escapes when unpaired). */
 // eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
@@ -271,11 +280,22 @@ export class MemoryNameBook implements NameBook {
   /** Position of the log up to which names have been learnt (kept by the reader). */
   position = 0;
 
-  static from(snapshot: NameBookSnapshot): MemoryNameBook {
-    const book = new MemoryNameBook();
-    for (const [key, name] of snapshot.names) book.names.set(key, name);
+  /** `onName` hears every name as it is set (a replay worker mirrors them into SQLite). */
+  constructor(private readonly onName?: (key: string, name: string) => void) {}
+
+  static from(
+    snapshot: NameBookSnapshot,
+    onName?: (key: string, name: string) => void,
+  ): MemoryNameBook {
+    const book = new MemoryNameBook(onName);
+    for (const [key, name] of snapshot.names) book.set(key, name);
     book.position = snapshot.position;
     return book;
+  }
+
+  private set(key: string, name: string): void {
+    this.names.set(key, name);
+    this.onName?.(key, name);
   }
 
   snapshot(): NameBookSnapshot {
@@ -289,6 +309,6 @@ export class MemoryNameBook implements NameBook {
   /** Learns the name this event gives, if any; call before `describeEvent` for the same event. */
   learn(type: string, data: () => unknown): void {
     const naming = namingOf(type, data);
-    if (naming) this.names.set(`${naming.kind}:${naming.id}`, naming.name);
+    if (naming) this.set(`${naming.kind}:${naming.id}`, naming.name);
   }
 }

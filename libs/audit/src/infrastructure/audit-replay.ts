@@ -52,6 +52,17 @@ export function* replayEntries(
   names.position = Math.max(names.position, to);
 }
 
+/** Naming events read at a time when catching up (all at once, a long log's would be tens of MB). */
+const NAMING_WINDOW = 50_000;
+
+/** Learns the names given after `names.position` up to `to`, and leaves the book at `to`. */
+export function catchUpNames(log: EventLogFile, names: MemoryNameBook, to: number): void {
+  for (let from = names.position; from < to; from += NAMING_WINDOW)
+    for (const row of log.namingEvents(from, Math.min(to, from + NAMING_WINDOW)))
+      names.learn(row.type, row.data);
+  names.position = Math.max(names.position, to);
+}
+
 /** The event's data for display: secrets masked; otherwise the stored JSON text as it is (not parsed). */
 export function detailsJson(row: LogRow): string {
   return hasSecrets(row.type) || row.needsUpcast

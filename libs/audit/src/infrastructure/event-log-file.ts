@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { GENESIS_HASH } from '../../../event-store/src/sqlite/sqlite-schema';
 import { splitQualified, type AuditFilter } from '../domain/audit-filter';
 import { CREATION_TYPES, FULL_HISTORY_STREAMS, SNAPSHOT_STREAMS } from '../domain/history-state';
+import { columnLineSql, NAMES_TABLE, type ColumnLineSpec } from './column-lines';
 import { LogRow, ROW_COLUMNS, type RawRow, type Upcasting } from './log-row';
 
 const NAMING_TYPES = ['DevicePaired', 'DeviceRenamed', 'ApiKeyCreated'];
@@ -19,6 +20,7 @@ const REMOVAL_TYPES = ['AppRemoved', 'RouteRemoved'];
  */
 export class EventLogFile {
   private readonly db: Database.Database;
+  private naming: Database.Statement | undefined;
 
   private constructor(
     readonly path: string,
@@ -113,12 +115,13 @@ export class EventLogFile {
 
   /** Events that name devices and keys, after `after` up to `to`: replay learns names from them even when it shows none. */
   namingEvents(after: number, to: number): LogRow[] {
-    const rows = this.db
+    // Prepared once: a replay worker asks for every stretch it writes.
+    this.naming ??= this.db
       .prepare(
         `SELECT ${ROW_COLUMNS} FROM events WHERE type IN (${NAMING_TYPES.map(() => '?').join(', ')}) AND position > ? AND position <= ? ORDER BY position`,
       )
-      .raw(true)
-      .all(...NAMING_TYPES, after, to) as RawRow[];
+      .raw(true);
+    const rows = this.naming.all(...NAMING_TYPES, after, to) as RawRow[];
     return rows.map((r) => this.row(r));
   }
 
@@ -130,44 +133,68 @@ export class EventLogFile {
    * two 64-character columns per event is a tenth of what the scan costs.
    */
   *scan(filter: AuditFilter, after = 0, to = Number.MAX_SAFE_INTEGER): Generator<LogRow> {
-    const where = ['position > ?', 'position <= ?'];
-    const params: unknown[] = [after, to];
-    if (filter.since) {
-      where.push('recorded_at >= ?');
-      params.push(filter.since);
-    }
-    if (filter.until) {
-      where.push('recorded_at <= ?');
-      params.push(filter.until);
-    }
-    if (filter.streams && filter.streams.length > 0) {
-      where.push(`(${filter.streams.map(() => '(stream >= ? AND stream < ?)').join(' OR ')})`);
-      for (const p of filter.streams) params.push(p, `${p}\uffff`);
-    }
-    if (filter.types && filter.types.length > 0) {
-      where.push(`type IN (${filter.types.map(() => '?').join(', ')})`);
-      params.push(...filter.types);
-    }
-    if (filter.actor) {
-      const { qualifier, id } = splitQualified(filter.actor);
-      where.push(
-        qualifier === undefined
-          ? `json_extract(metadata, '$.actor.id') = ?`
-          : `(json_extract(metadata, '$.actor.id') = ? OR (json_extract(metadata, '$.actor.kind') = ? AND json_extract(metadata, '$.actor.id') = ?))`,
-      );
-      params.push(filter.actor, ...(qualifier === undefined ? [] : [qualifier, id]));
-    }
-    if (filter.correlationId) {
-      where.push(`json_extract(metadata, '$.correlationId') = ?`);
-      params.push(filter.correlationId);
-    }
+    const { where, params } = narrowing(filter);
     const rows = this.db
       .prepare(
-        `SELECT ${UNHASHED_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position`,
+        `SELECT ${UNHASHED_COLUMNS} FROM events WHERE position > ? AND position <= ? AND ${where} ORDER BY position`,
       )
       .raw(true)
-      .iterate(...params) as IterableIterator<RawRow>;
+      .iterate(after, to, ...params) as IterableIterator<RawRow>;
     for (const raw of rows) yield this.row(raw);
+  }
+
+  /**
+   * Replay lines written by SQLite (`columnLineSql`) for the rows `filter` narrows to, on this
+   * connection; names come from a temporary table that `name` fills (the connection is
+   * read-only, its temporary tables are not).
+   */
+  columnLines(filter: AuditFilter, spec: ColumnLineSpec): ColumnLines {
+    const { where, params } = narrowing(filter);
+    const sql = columnLineSql(spec);
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS ${NAMES_TABLE} (key TEXT PRIMARY KEY, name TEXT NOT NULL)`,
+    );
+    // By the (type, position) index: a few seeks per stretch instead of reading every row's type.
+    const others = this.db
+      .prepare(
+        `SELECT ${UNHASHED_COLUMNS} FROM events WHERE type IN (${spec.others.map(() => '?').join(', ')}) AND position > ? AND position <= ? AND ${where} ORDER BY position`,
+      )
+      .raw(true);
+    const undescribed = this.db
+      .prepare(
+        `SELECT ${UNHASHED_COLUMNS} FROM events WHERE position > ? AND position <= ? AND ${where} AND NOT ${sql.described} ORDER BY position`,
+      )
+      .raw(true);
+    // The lines joined in log order: the innermost query walks the primary key in order and
+    // nothing after it sorts or groups, so group_concat takes them as they come. Text, not a
+    // blob: a string dies young in the worker's heap, where a Buffer's memory would wait for a
+    // full collection.
+    const lines = this.db
+      .prepare(
+        `SELECT group_concat(line, ''), count(*), count(act) FROM (
+           SELECT ${sql.line} AS line, act FROM (
+             SELECT ${sql.columns} FROM events
+             WHERE position > ? AND position <= ? AND ${where} ORDER BY position))`,
+      )
+      .raw(true);
+    const setName = this.db.prepare(
+      `INSERT INTO ${NAMES_TABLE} (key, name) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET name = excluded.name`,
+    );
+    const rows = (raws: unknown[]) => (raws as RawRow[]).map((r) => this.row(r));
+    return {
+      others: (after, to) =>
+        spec.others.length === 0 ? [] : rows(others.all(...spec.others, after, to, ...params)),
+      undescribed: (after, to) => rows(undescribed.all(after, to, ...params)),
+      lines: (after, to) => {
+        const [text, entries, described] = lines.get(after, to, ...params) as [
+          string | null,
+          number,
+          number,
+        ];
+        return { text: text ?? undefined, entries, missing: entries - described };
+      },
+      name: (key, name) => void setName.run(key, name),
+    };
   }
 
   /** The event with this id, if any. */
@@ -245,4 +272,55 @@ export class EventLogFile {
       { seq: number } | undefined;
     return row?.seq ?? 0;
   }
+}
+
+/** What a `ColumnLines` offers a replay worker. */
+export interface ColumnLines {
+  /** The rows of the spec's other types after `after` up to `to` (inclusive) that the filter keeps, in order (without hashes). */
+  others(after: number, to: number): LogRow[];
+  /** Every row there that SQLite does not describe (other types, older versions, types no schema knows): the long way. */
+  undescribed(after: number, to: number): LogRow[];
+  /**
+   * The lines of the rows after `after` up to `to` that the filter keeps, joined; `missing`
+   * counts the rows among them SQLite could not describe (left out of `text`).
+   */
+  lines(after: number, to: number): { text: string | undefined; entries: number; missing: number };
+  /** Sets a name in the table the lines read (`MemoryNameBook`'s key: `device:<id>`, `apikey:<id>`). */
+  name(key: string, name: string): void;
+}
+
+/** The SQL condition of a filter's time, stream, type, actor and correlation id (action and target are checked on the entry). */
+function narrowing(filter: AuditFilter): { where: string; params: unknown[] } {
+  const where = ['1'];
+  const params: unknown[] = [];
+  if (filter.since) {
+    where.push('recorded_at >= ?');
+    params.push(filter.since);
+  }
+  if (filter.until) {
+    where.push('recorded_at <= ?');
+    params.push(filter.until);
+  }
+  if (filter.streams && filter.streams.length > 0) {
+    where.push(`(${filter.streams.map(() => '(stream >= ? AND stream < ?)').join(' OR ')})`);
+    for (const p of filter.streams) params.push(p, `${p}\uffff`);
+  }
+  if (filter.types && filter.types.length > 0) {
+    where.push(`type IN (${filter.types.map(() => '?').join(', ')})`);
+    params.push(...filter.types);
+  }
+  if (filter.actor) {
+    const { qualifier, id } = splitQualified(filter.actor);
+    where.push(
+      qualifier === undefined
+        ? `json_extract(metadata, '$.actor.id') = ?`
+        : `(json_extract(metadata, '$.actor.id') = ? OR (json_extract(metadata, '$.actor.kind') = ? AND json_extract(metadata, '$.actor.id') = ?))`,
+    );
+    params.push(filter.actor, ...(qualifier === undefined ? [] : [qualifier, id]));
+  }
+  if (filter.correlationId) {
+    where.push(`json_extract(metadata, '$.correlationId') = ?`);
+    params.push(filter.correlationId);
+  }
+  return { where: where.join(' AND '), params };
 }

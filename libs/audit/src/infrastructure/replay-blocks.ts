@@ -1,9 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { builtWorker } from './built-worker';
-import { describeReadsData, MemoryNameBook } from '../domain/audit-entry';
+import {
+  actionOf,
+  describeReadsData,
+  describedByColumns,
+  MemoryNameBook,
+} from '../domain/audit-entry';
 import type { AuditFilter } from '../domain/audit-filter';
-import { detailsJson, entryLine, replayEntries, withDetails } from './audit-replay';
+import { catchUpNames, detailsJson, entryLine, replayEntries, withDetails } from './audit-replay';
+import type { ColumnLineSpec } from './column-lines';
 import type { EventLogFile } from './event-log-file';
 import { LogRow } from './log-row';
 import type {
@@ -45,14 +51,14 @@ export interface ReplayBlockOptions {
   blockSize?: number;
   /** Bytes of the buffers a worker writes text into (default 512 KiB; text that does not fit gets a larger one). */
   textBytes?: number;
+  /** false: workers describe every event themselves, SQLite writes no lines (to compare the two). */
+  columns?: boolean;
 }
 
 const PARALLEL_FROM = 100_000;
 const BLOCK_SIZE = 2_000;
 /** Blocks written on this thread are cut at about this many characters. */
 const TEXT_BLOCK = 1 << 16;
-/** Naming events read at a time when catching up at the end (all at once, they would be tens of MB). */
-const NAMING_WINDOW = 50_000;
 const nothingToRelease = () => undefined;
 
 /**
@@ -99,6 +105,7 @@ export async function* replayBlocks(
     yield { chunks: [Buffer.from(text)], entries, position: options.to, release: nothingToRelease };
     return;
   }
+  const columns = columnSpec(log, filter, latest, prefix, suffix);
   const input: ReplayWorkerInput = {
     path: log.path,
     filter,
@@ -107,6 +114,7 @@ export async function* replayBlocks(
     prefix,
     suffix,
     ...(options.textBytes ? { textBytes: options.textBytes } : {}),
+    ...(columns && options.columns !== false ? { columns } : {}),
   };
   // A small heap per worker: its text leaves the heap in buffers of ~256 KiB, and an isolate
   // left to grow its heap before collecting would hold tens of MB of old text each.
@@ -188,10 +196,7 @@ export async function* replayBlocks(
       };
     }
     // Learn the names the workers learnt, so a later call goes on from here.
-    for (let from = names.position; from < options.to; from += NAMING_WINDOW)
-      for (const row of log.namingEvents(from, Math.min(options.to, from + NAMING_WINDOW)))
-        names.learn(row.type, row.data);
-    names.position = Math.max(names.position, options.to);
+    catchUpNames(log, names, options.to);
   } finally {
     finished = true;
     for (const worker of pool) {
@@ -218,4 +223,26 @@ function newestVersions(log: EventLogFile): Record<string, number> | undefined {
     latest[type] = version;
   }
   return latest;
+}
+
+/**
+ * What the workers need for SQLite to write the lines of the events it can describe: every type
+ * the log's schemas know that `describedByColumns` admits, with its action. Undefined when the
+ * types are not known, or when the filter asks for an action or a target (checked on the entry).
+ */
+function columnSpec(
+  log: EventLogFile,
+  filter: AuditFilter,
+  latest: Record<string, number>,
+  prefix: string,
+  suffix: string,
+): ColumnLineSpec | undefined {
+  const types = log.upcasting?.types?.();
+  if (!types || filter.action !== undefined || filter.target !== undefined) return undefined;
+  const actions: Record<string, string> = {};
+  const others: string[] = [];
+  for (const type of types)
+    if (describedByColumns(type)) actions[type] = actionOf(type);
+    else others.push(type);
+  return { actions, latest, others, prefix, suffix };
 }

@@ -1,9 +1,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { MemoryNameBook, type NameBookSnapshot } from '../domain/audit-entry';
+import { describeEvent, MemoryNameBook, type NameBookSnapshot } from '../domain/audit-entry';
 import type { AuditFilter } from '../domain/audit-filter';
-import { detailsJson, entryHead, replayEntries, withDetails } from './audit-replay';
+import {
+  detailsJson,
+  entryHead,
+  replayEntries,
+  withDetails,
+  type ReplayedEntry,
+} from './audit-replay';
+import type { ColumnLineSpec } from './column-lines';
 import { EventLogFile } from './event-log-file';
-import type { RawRow, Upcasting } from './log-row';
+import type { LogRow, RawRow, Upcasting } from './log-row';
 
 /**
  * Writes stretches of `audit replay` off the main thread (see `replayBlocks`). It loads no
@@ -21,6 +28,12 @@ export interface ReplayWorkerInput {
   suffix: string;
   /** Bytes of a text buffer (default: room for a cut of ASCII text). */
   textBytes?: number;
+  /**
+   * When given, SQLite writes the lines of the events it can describe (`columnLineSql`), in
+   * runs between the others, which are described here as before. Not given for filters on
+   * action or target, which are checked on the entry.
+   */
+  columns?: ColumnLineSpec;
 }
 
 export interface ReplayHole {
@@ -53,6 +66,10 @@ const TEXT_CUT = 1 << 18;
 const BUFFER_BYTES = 1 << 19;
 /** Returned buffers kept for reuse, at most (more are in flight only when the reader is slow). */
 const KEEP = 32;
+/** Bytes of lines SQLite writes per statement, about (the positions per statement follow the events' size). */
+const LINE_BYTES = 1 << 16;
+/** Positions per statement, at most. */
+const MAX_STRETCH = 256;
 
 const port = parentPort;
 if (!port) throw new Error('replay.worker must run in a worker thread');
@@ -64,10 +81,14 @@ const versions: Upcasting = {
   },
 };
 const log = EventLogFile.open(input.path, versions);
-const names = MemoryNameBook.from(input.names);
+const columns = input.columns && log.columnLines(input.filter, input.columns);
+// The names SQLite's lines read are the book's, set as the book learns them.
+const names = MemoryNameBook.from(input.names, columns && ((key, name) => columns.name(key, name)));
 const encoder = new TextEncoder();
 /** Buffers handed back by the main thread once written out: reused, so spent text does not pile up there. */
 const free: ArrayBuffer[] = [];
+/** Positions SQLite writes per statement: starts small, then follows the events' size. */
+let stretch = 16;
 
 /** The text in a buffer of its own (reused when one is free), ready to be moved. */
 function encoded(text: string): Uint8Array {
@@ -90,26 +111,117 @@ port.on('message', (message: ReplayWorkerTask | ReplayWorkerRecycle) => {
   const parts: (Uint8Array | ReplayHole)[] = [];
   const moved: ArrayBuffer[] = [];
   let text = '';
-  const cut = () => {
-    if (text.length === 0) return;
-    // Encoded here rather than on the main thread, into a buffer of its own, handed over whole.
-    const bytes = encoded(text);
+  const push = (bytes: Uint8Array) => {
     parts.push(bytes);
     moved.push(bytes.buffer as ArrayBuffer);
+  };
+  // With SQLite writing lines, every line goes into text buffers filled one after the other:
+  // SQLite's are copied in (each Buffer it returns dies young, none waits for a collection),
+  // the others encoded in place.
+  let lines: Uint8Array | undefined;
+  let filled = 0;
+  const flush = () => {
+    if (lines && filled > 0) push(lines.subarray(0, filled));
+    lines = undefined;
+  };
+  const room = (bytes: number): Uint8Array => {
+    if (lines && filled + bytes > lines.length) flush();
+    if (!lines) {
+      let buffer = free.pop() ?? new ArrayBuffer(input.textBytes ?? BUFFER_BYTES);
+      if (buffer.byteLength < bytes) {
+        free.push(buffer);
+        buffer = new ArrayBuffer(bytes);
+      }
+      lines = new Uint8Array(buffer);
+      filled = 0;
+    }
+    return lines.subarray(filled);
+  };
+  const encode = (line: string) => {
+    // Whole if it fits where the last line ended, else from a fresh buffer, else sized for it.
+    for (const bytes of [line.length, line.length * 3]) {
+      const { read, written } = encoder.encodeInto(line, room(bytes));
+      if (read === line.length) {
+        filled += written;
+        return;
+      }
+      flush();
+    }
+  };
+  const cut = () => {
+    flush();
+    if (text.length === 0) return;
+    // Encoded here rather than on the main thread, into a buffer of its own, handed over whole.
+    push(encoded(text));
     text = '';
   };
   let entries = 0;
-  for (const { entry, row } of replayEntries(log, input.filter, task.from - 1, task.to, names)) {
+  const write = ({ entry, row }: ReplayedEntry) => {
     entries += 1;
     if (row.needsUpcast) {
       cut();
       parts.push({ head: entryHead(entry), raw: row.raw });
-    } else {
-      text += `${input.prefix}${withDetails(entryHead(entry), detailsJson(row))}${input.suffix}`;
+      return;
+    }
+    const line = `${input.prefix}${withDetails(entryHead(entry), detailsJson(row))}${input.suffix}`;
+    if (columns) encode(line);
+    else {
+      text += line;
       // Text leaves the heap every ~256 KiB, so a block of large events fits a small heap.
       if (text.length >= TEXT_CUT) cut();
     }
-  }
+  };
+  if (columns) {
+    const naming = log.namingEvents(names.position, task.to);
+    let next = 0;
+    // The names given up to `position` (the row there included), as `replayEntries` learns them.
+    const learnTo = (position: number) => {
+      for (; next < naming.length && naming[next]!.position <= position; next++)
+        names.learn(naming[next]!.type, naming[next]!.data);
+    };
+    // Runs of rows SQLite describes; the rows it does not (`specials`, in order) described here.
+    const writeRange = (after: number, to: number, specials: LogRow[], checked: boolean) => {
+      let from = after;
+      let s = 0;
+      while (from < to) {
+        const special = specials[s];
+        if (special?.position === from + 1) {
+          learnTo(special.position);
+          // What replayEntries yields for it (a filter on action or target never comes here).
+          write({ entry: describeEvent(special, names), row: special });
+          from = special.position;
+          s += 1;
+          continue;
+        }
+        // A run sees the names as they stand at its start: it ends at the next naming event,
+        // even one the filter leaves out (which is not written, but renames all the same).
+        learnTo(from);
+        let end = Math.min(to, from + stretch, (special?.position ?? Infinity) - 1);
+        if (next < naming.length) end = Math.min(end, naming[next]!.position);
+        const run = columns.lines(from, end);
+        if (run.missing > 0) {
+          // Rows no spec foresaw (a type without a schema here, an older version): the long way.
+          if (checked) throw new Error(`replay: rows after ${from} up to ${end} not described`);
+          writeRange(from, end, columns.undescribed(from, end), true);
+        } else {
+          if (run.text) encode(run.text);
+          entries += run.entries;
+          // About LINE_BYTES a statement, whatever the size of the events.
+          const perRow = (run.text?.length ?? 0) / (end - from);
+          stretch = Math.max(
+            1,
+            Math.min(MAX_STRETCH, Math.floor(LINE_BYTES / Math.max(perRow, 1))),
+          );
+        }
+        from = end;
+      }
+    };
+    writeRange(task.from - 1, task.to, columns.others(task.from - 1, task.to), false);
+    learnTo(task.to);
+    names.position = Math.max(names.position, task.to);
+  } else
+    for (const replayed of replayEntries(log, input.filter, task.from - 1, task.to, names))
+      write(replayed);
   cut();
   port.postMessage({ seq: task.seq, parts, entries } satisfies ReplayWorkerBlock, moved);
 });
