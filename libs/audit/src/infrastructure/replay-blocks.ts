@@ -76,7 +76,7 @@ export async function* replayBlocks(
 ): AsyncGenerator<ReplayBlock> {
   const after = options.after ?? 0;
   const names = options.names ?? new MemoryNameBook();
-  const [prefix, suffix] = options.style === 'ndjson' ? ['', '\n'] : [',\n', ''];
+  const [prefix, suffix] = separators(options.style);
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), 8));
   const latest = newestVersions(log);
   const script =
@@ -105,7 +105,7 @@ export async function* replayBlocks(
     yield { chunks: [Buffer.from(text)], entries, position: options.to, release: nothingToRelease };
     return;
   }
-  const columns = columnSpec(log, filter, latest, prefix, suffix);
+  const columns = columnLineSpec(log, filter, options.style, latest);
   const input: ReplayWorkerInput = {
     path: log.path,
     filter,
@@ -230,19 +230,25 @@ function newestVersions(log: EventLogFile): Record<string, number> | undefined {
  * the log's schemas know that `describedByColumns` admits, with its action. Undefined when the
  * types are not known, or when the filter asks for an action or a target (checked on the entry).
  */
-function columnSpec(
+export function columnLineSpec(
   log: EventLogFile,
   filter: AuditFilter,
-  latest: Record<string, number>,
-  prefix: string,
-  suffix: string,
+  style: ReplayBlockOptions['style'],
+  latest = newestVersions(log),
 ): ColumnLineSpec | undefined {
   const types = log.upcasting?.types?.();
-  if (!types || filter.action !== undefined || filter.target !== undefined) return undefined;
+  if (!types || !latest || filter.action !== undefined || filter.target !== undefined)
+    return undefined;
+  const [prefix, suffix] = separators(style);
   const actions: Record<string, string> = {};
   const others: string[] = [];
   for (const type of types)
     if (describedByColumns(type)) actions[type] = actionOf(type);
     else others.push(type);
   return { actions, latest, others, prefix, suffix };
+}
+
+/** What goes before and after each entry. */
+function separators(style: ReplayBlockOptions['style']): [prefix: string, suffix: string] {
+  return style === 'ndjson' ? ['', '\n'] : [',\n', ''];
 }
