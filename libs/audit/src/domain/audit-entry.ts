@@ -309,6 +309,11 @@ export class MemoryNameBook implements NameBook {
   /** Learns the name this event gives, if any; call before `describeEvent` for the same event. */
   learn(type: string, data: () => unknown): void {
     const naming = namingOf(type, data);
-    if (naming) this.set(`${naming.kind}:${naming.id}`, naming.name);
+    if (naming) this.learnNaming(naming);
+  }
+
+  /** Learns a name `namingOf` found (on another thread, say). */
+  learnNaming(naming: { kind: 'device' | 'apikey'; id: string; name: string }): void {
+    this.set(`${naming.kind}:${naming.id}`, naming.name);
   }
 }

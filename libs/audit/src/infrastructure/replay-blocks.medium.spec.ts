@@ -293,6 +293,9 @@ describe('replayBlocks', () => {
       });
       const expected = walk(filter, 0, EVENTS);
       expect(first.text + second.text).toBe(expected);
+      // A book that knows nothing yet learns the names given before the stretch.
+      const fresh = await blocks(filter, { ...mode, after: 150, to: EVENTS, style: 'ndjson' });
+      expect(fresh.text).toBe(second.text);
       expect(expected.split('\n').length).toBeGreaterThan(5);
     });
 

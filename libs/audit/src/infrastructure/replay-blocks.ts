@@ -6,6 +6,7 @@ import {
   describeReadsData,
   describedByColumns,
   MemoryNameBook,
+  namingOf,
 } from '../domain/audit-entry';
 import type { AuditFilter } from '../domain/audit-filter';
 import { catchUpNames, detailsJson, entryLine, replayEntries, withDetails } from './audit-replay';
@@ -13,6 +14,7 @@ import type { ColumnLineSpec } from './column-lines';
 import type { EventLogFile } from './event-log-file';
 import { LogRow } from './log-row';
 import type {
+  Naming,
   ReplayWorkerBlock,
   ReplayWorkerInput,
   ReplayWorkerRecycle,
@@ -151,19 +153,34 @@ export async function* replayBlocks(
   }
   let sent = 0;
   let finished = false;
+  // With SQLite writing lines, names are read here, once, and handed to every worker: the
+  // naming events since a worker's last stretch (its own and the others' in between).
+  const unsent: Naming[][] = pool.map(() => []);
   const send = () => {
     const from = after + sent * size + 1;
+    const to = Math.min(options.to, from + size - 1);
+    const w = sent % workers;
+    const task: ReplayWorkerTask = { seq: sent, from, to };
+    if (columns) {
+      for (const row of log.namingEvents(names.position, to)) {
+        const naming = namingOf(row.type, row.data);
+        if (!naming) continue;
+        names.learnNaming(naming);
+        const item: Naming = [row.position, naming.kind, naming.id, naming.name];
+        for (const list of unsent) list.push(item);
+      }
+      names.position = Math.max(names.position, to);
+      task.names = unsent[w]!;
+      unsent[w] = [];
+    }
     // Block n always goes to worker n mod W: each worker sees its stretches in log order.
-    pool[sent % workers]!.postMessage({
-      seq: sent,
-      from,
-      to: Math.min(options.to, from + size - 1),
-    } satisfies ReplayWorkerTask);
+    pool[w]!.postMessage(task);
     sent += 1;
   };
   try {
-    // One block queued behind the one each worker is on: enough to keep them busy, little in memory.
-    while (sent < Math.min(blocks, workers + 1)) send();
+    // Two blocks queued behind the one each worker is on: enough to keep them busy while the
+    // blocks come back out of order, little in memory.
+    while (sent < Math.min(blocks, 3 * workers)) send();
     for (let seq = 0; seq < blocks; seq++) {
       while (!done.has(seq)) {
         if (failure) throw failure;
@@ -195,7 +212,7 @@ export async function* replayBlocks(
         },
       };
     }
-    // Learn the names the workers learnt, so a later call goes on from here.
+    // Learn the names the workers learnt (unless learnt above), so a later call goes on from here.
     catchUpNames(log, names, options.to);
   } finally {
     finished = true;

@@ -48,11 +48,16 @@ export interface ReplayWorkerBlock {
   entries: number;
 }
 
+/** A name given at a position (what `namingOf` finds), as plain data. */
+export type Naming = [position: number, kind: 'device' | 'apikey', id: string, name: string];
+
 /** A stretch of positions to write. */
 export interface ReplayWorkerTask {
   seq: number;
   from: number;
   to: number;
+  /** With `columns`: the names given since this worker's last stretch, up to `to`, in order. */
+  names?: Naming[];
 }
 
 /** Buffers the main thread has written out, moved back to be written into again. */
@@ -172,12 +177,14 @@ port.on('message', (message: ReplayWorkerTask | ReplayWorkerRecycle) => {
     }
   };
   if (columns) {
-    const naming = log.namingEvents(names.position, task.to);
+    const naming = task.names ?? [];
     let next = 0;
     // The names given up to `position` (the row there included), as `replayEntries` learns them.
     const learnTo = (position: number) => {
-      for (; next < naming.length && naming[next]!.position <= position; next++)
-        names.learn(naming[next]!.type, naming[next]!.data);
+      for (; next < naming.length && naming[next]![0] <= position; next++) {
+        const [, kind, id, name] = naming[next]!;
+        names.learnNaming({ kind, id, name });
+      }
     };
     // Runs of rows SQLite describes; the rows it does not (`specials`, in order) described here.
     const writeRange = (after: number, to: number, specials: LogRow[], checked: boolean) => {
@@ -197,7 +204,7 @@ port.on('message', (message: ReplayWorkerTask | ReplayWorkerRecycle) => {
         // even one the filter leaves out (which is not written, but renames all the same).
         learnTo(from);
         let end = Math.min(to, from + stretch, (special?.position ?? Infinity) - 1);
-        if (next < naming.length) end = Math.min(end, naming[next]!.position);
+        if (next < naming.length) end = Math.min(end, naming[next]![0]);
         const run = columns.lines(from, end);
         if (run.missing > 0) {
           // Rows no spec foresaw (a type without a schema here, an older version): the long way.
