@@ -65,11 +65,13 @@ const nothingToRelease = () => undefined;
 
 /**
  * `audit replay` as NDJSON or JSON text, block by block. A long replay is cut into stretches of
- * positions, written side by side by worker threads (each reads its stretch, describes every
- * event and formats the lines) and handed out in log order, one block more than there are
- * workers ahead of the reader, so memory stays bounded however long the log. The text is exactly what
- * `entryLine` over `replayEntries` gives, names of devices and keys included: each worker
- * learns every naming event up to each of its stretches.
+ * positions, written side by side by worker threads and handed out in log order, three blocks
+ * per worker ahead of the reader at most, so memory stays bounded however long the log. A
+ * worker has SQLite write the lines of the events described by their columns
+ * (`columnLineSql`) and describes the others itself; without type lists, or with a filter on
+ * action or target, it describes every event. The text is exactly what `entryLine` over
+ * `replayEntries` gives, names of devices and keys included: each worker learns every naming
+ * event up to each of its stretches (read here once and handed to it, when SQLite writes lines).
  */
 export async function* replayBlocks(
   log: EventLogFile,
