@@ -310,13 +310,14 @@ describe('replayBlocks', () => {
     });
 
     it('writes JSON array items with their separators', async () => {
-      const got = await blocks(
-        { types: ['DeviceRenamed'] },
-        { ...mode, to: EVENTS, style: 'json' },
-      );
+      // Renames described here, route changes written by SQLite where it writes lines.
+      const filter: AuditFilter = { types: ['DeviceRenamed', 'RouteChanged'] };
+      const got = await blocks(filter, { ...mode, to: EVENTS, style: 'json' });
       const items = JSON.parse(`[${got.text.slice(1)}\n]`) as { eventType: string }[];
       expect(items).toHaveLength(got.entries);
-      expect(items.every((i) => i.eventType === 'DeviceRenamed')).toBe(true);
+      expect(new Set(items.map((i) => i.eventType))).toEqual(new Set(filter.types));
+      const lines = walk(filter, 0, EVENTS).split('\n').slice(0, -1);
+      expect(got.text).toBe(lines.map((line) => `,\n${line}`).join(''));
     });
   });
 });
