@@ -1,4 +1,5 @@
-import { Agent as HttpAgent, createServer, request } from 'node:http';
+import { Agent as HttpAgent, createServer, request, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { Agent } from 'undici';
 import { childTask } from './support/child';
 
@@ -12,7 +13,7 @@ import { childTask } from './support/child';
  * port, then serves until killed.
  */
 interface CoreTask {
-  core: 'node-http' | 'undici-dispatch' | 'undici-raw';
+  core: 'node-http' | 'undici-dispatch' | 'undici-raw' | 'raw-parser';
   upstream: string;
 }
 
@@ -38,74 +39,14 @@ function rawHeadersOf(raw: Buffer[]): string[] {
 }
 
 const server =
-  task.core === 'undici-raw'
-    ? (() => {
-        const agent = new Agent({ pipelining: 1 });
-        return createServer((req, res) => {
-          let resume: (() => void) | undefined;
-          const onDrain = () => resume?.();
-          agent.dispatch(
-            {
-              origin: target.origin,
-              path: req.url ?? '/',
-              method: req.method ?? 'GET',
-              headers: headersOf(req.rawHeaders),
-              body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
-            },
-            {
-              onConnect() {},
-              onHeaders(status: number, headers: Buffer[], go: () => void) {
-                resume = go;
-                res.writeHead(status, rawHeadersOf(headers));
-                return true;
-              },
-              onData(chunk: Buffer) {
-                if (res.write(chunk)) return true;
-                res.once('drain', onDrain);
-                return false;
-              },
-              onComplete() {
-                res.end();
-              },
-              onError() {
-                if (res.headersSent) res.destroy();
-                else {
-                  res.statusCode = 502;
-                  res.end();
-                }
-              },
-            },
-          );
-        });
-      })()
-    : task.core === 'node-http'
+  task.core === 'raw-parser'
+    ? rawParserCore()
+    : task.core === 'undici-raw'
       ? (() => {
-          const agent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
-          return createServer((req, res) => {
-            const up = request(
-              {
-                hostname: target.hostname,
-                port: target.port,
-                agent,
-                method: req.method,
-                path: req.url,
-                headers: headersOf(req.rawHeaders) as unknown as Record<string, string>,
-              },
-              (answer) => {
-                res.writeHead(answer.statusCode ?? 502, headersOf(answer.rawHeaders));
-                answer.pipe(res);
-              },
-            );
-            up.on('error', () => {
-              res.statusCode = 502;
-              res.end();
-            });
-            req.pipe(up);
-          });
-        })()
-      : (() => {
           const agent = new Agent({ pipelining: 1 });
           return createServer((req, res) => {
+            let resume: (() => void) | undefined;
+            const onDrain = () => resume?.();
             agent.dispatch(
               {
                 origin: target.origin,
@@ -115,24 +56,21 @@ const server =
                 body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
               },
               {
-                // undici treats a handler without onRequestStart as one of the old API.
-                onRequestStart() {},
-                onResponseStart(_c, status, headers) {
-                  const out: Record<string, string | string[]> = {};
-                  for (const name in headers)
-                    if (!HOP.has(name) && headers[name] !== undefined) out[name] = headers[name];
-                  res.writeHead(status, out);
+                onConnect() {},
+                onHeaders(status: number, headers: Buffer[], go: () => void) {
+                  resume = go;
+                  res.writeHead(status, rawHeadersOf(headers));
+                  return true;
                 },
-                onResponseData(c, chunk) {
-                  if (!res.write(chunk)) {
-                    c.pause();
-                    res.once('drain', () => c.resume());
-                  }
+                onData(chunk: Buffer) {
+                  if (res.write(chunk)) return true;
+                  res.once('drain', onDrain);
+                  return false;
                 },
-                onResponseEnd() {
+                onComplete() {
                   res.end();
                 },
-                onResponseError() {
+                onError() {
                   if (res.headersSent) res.destroy();
                   else {
                     res.statusCode = 502;
@@ -142,7 +80,167 @@ const server =
               },
             );
           });
-        })();
+        })()
+      : task.core === 'node-http'
+        ? (() => {
+            const agent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
+            return createServer((req, res) => {
+              const up = request(
+                {
+                  hostname: target.hostname,
+                  port: target.port,
+                  agent,
+                  method: req.method,
+                  path: req.url,
+                  headers: headersOf(req.rawHeaders) as unknown as Record<string, string>,
+                },
+                (answer) => {
+                  res.writeHead(answer.statusCode ?? 502, headersOf(answer.rawHeaders));
+                  answer.pipe(res);
+                },
+              );
+              up.on('error', () => {
+                res.statusCode = 502;
+                res.end();
+              });
+              req.pipe(up);
+            });
+          })()
+        : (() => {
+            const agent = new Agent({ pipelining: 1 });
+            return createServer((req, res) => {
+              agent.dispatch(
+                {
+                  origin: target.origin,
+                  path: req.url ?? '/',
+                  method: req.method ?? 'GET',
+                  headers: headersOf(req.rawHeaders),
+                  body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
+                },
+                {
+                  // undici treats a handler without onRequestStart as one of the old API.
+                  onRequestStart() {},
+                  onResponseStart(_c, status, headers) {
+                    const out: Record<string, string | string[]> = {};
+                    for (const name in headers)
+                      if (!HOP.has(name) && headers[name] !== undefined) out[name] = headers[name];
+                    res.writeHead(status, out);
+                  },
+                  onResponseData(c, chunk) {
+                    if (!res.write(chunk)) {
+                      c.pause();
+                      res.once('drain', () => c.resume());
+                    }
+                  },
+                  onResponseEnd() {
+                    res.end();
+                  },
+                  onResponseError() {
+                    if (res.headersSent) res.destroy();
+                    else {
+                      res.statusCode = 502;
+                      res.end();
+                    }
+                  },
+                },
+              );
+            });
+          })();
+
+/**
+ * An experiment, not a data plane (docs/decisions/0018): node:http in front, and behind it a
+ * pool of plain sockets to the upstream, each answer parsed by Node's own llhttp binding (what
+ * node:http uses, reached through the deprecated `process.binding`), no client library. GET
+ * and HEAD without a body only, and no error handling beyond a 502: enough to see what a
+ * hand-made client could save against undici.
+ */
+function rawParserCore() {
+  interface Binding {
+    HTTPParser: {
+      new (): RawParser;
+      RESPONSE: number;
+      kOnHeadersComplete: number;
+      kOnBody: number;
+      kOnMessageComplete: number;
+    };
+  }
+  interface RawParser {
+    initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+    execute(data: Buffer): number | Error;
+    [key: number]: unknown;
+  }
+  type Exchange = { res: ServerResponse; head: boolean };
+  // Quietly: the bench reads the child's first output line as its port.
+  process.noDeprecation = true;
+  const { HTTPParser } = (process as unknown as { binding(name: string): Binding }).binding(
+    'http_parser',
+  );
+  const idle: { socket: Socket; parser: RawParser; current: { x?: Exchange } }[] = [];
+  const port = Number(target.port);
+  const host = target.host;
+  function connection() {
+    const socket = connect(port, target.hostname);
+    socket.setNoDelay(true);
+    const parser = new HTTPParser();
+    parser.initialize(HTTPParser.RESPONSE, {}, 0, 0);
+    const current: { x?: Exchange } = {};
+    const conn = { socket, parser, current };
+    let reuse = true;
+    parser[HTTPParser.kOnHeadersComplete] = (
+      _major: number,
+      _minor: number,
+      headers: string[],
+      _method: unknown,
+      _url: unknown,
+      status: number,
+      _message: unknown,
+      _upgrade: unknown,
+      keepAlive: boolean,
+    ) => {
+      reuse = keepAlive;
+      current.x!.res.writeHead(status, headersOf(headers));
+      return current.x!.head ? 1 : 0;
+    };
+    parser[HTTPParser.kOnBody] = (chunk: Buffer) => void current.x!.res.write(chunk);
+    parser[HTTPParser.kOnMessageComplete] = () => {
+      const x = current.x!;
+      current.x = undefined;
+      x.res.end();
+      // An upstream that says it closes (nginx after its keepalive_requests) is not reused.
+      if (reuse) idle.push(conn);
+      else socket.end();
+    };
+    socket.on('data', (data: Buffer) => {
+      const result = parser.execute(data);
+      if (result instanceof Error) socket.destroy(result);
+    });
+    socket.on('close', () => {
+      const at = idle.indexOf(conn);
+      if (at >= 0) idle.splice(at, 1);
+      socket.emit('error', new Error('closed'));
+    });
+    socket.on('error', () => {
+      const x = current.x;
+      current.x = undefined;
+      if (x && !x.res.headersSent) {
+        x.res.statusCode = 502;
+        x.res.end();
+      } else x?.res.destroy();
+    });
+    return conn;
+  }
+  return createServer((req, res) => {
+    const conn = idle.pop() ?? connection();
+    conn.current.x = { res, head: req.method === 'HEAD' };
+    let head = `${req.method} ${req.url} HTTP/1.1\r\nhost: ${host}\r\n`;
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      if (name !== 'host' && !HOP.has(name)) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    }
+    conn.socket.write(`${head}\r\n`, 'latin1');
+  });
+}
 
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();

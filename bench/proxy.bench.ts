@@ -319,8 +319,9 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
         ws.push({ key: 'direct', port: wsPort, path: '/', pid: undefined });
       }
 
-      for (const core of ['node-http', 'undici-dispatch', 'undici-raw'] as const) {
-        if (!wanted(core)) continue;
+      for (const core of ['node-http', 'undici-dispatch', 'undici-raw', 'raw-parser'] as const) {
+        // The hand-made client is an experiment (0018): measured only when named.
+        if (!wanted(core) || (core === 'raw-parser' && !only?.includes(core))) continue;
         const { child, value } = await startPinned(
           0,
           [
@@ -473,6 +474,7 @@ const LABELS: Record<string, string> = {
   'node-http': 'bare core: node:http + keep-alive Agent',
   'undici-dispatch': 'bare core: undici 7 Agent.dispatch, onResponseStart handler',
   'undici-raw': 'bare core: undici 7 Agent.dispatch, raw onHeaders handler',
+  'raw-parser': 'bare core: plain sockets + Node llhttp binding (experiment)',
   'gateway-open': 'this gateway, public route (no auth)',
   'gateway-jwt': 'this gateway, device JWT on every request',
   'baseline-open': 'baseline build of the gateway, public route',
