@@ -120,9 +120,8 @@ port.on('message', (message: ReplayWorkerTask | ReplayWorkerRecycle) => {
     parts.push(bytes);
     moved.push(bytes.buffer as ArrayBuffer);
   };
-  // With SQLite writing lines, every line goes into text buffers filled one after the other:
-  // SQLite's are copied in (each Buffer it returns dies young, none waits for a collection),
-  // the others encoded in place.
+  // With SQLite writing lines, every line (SQLite's runs and the rows described here) is
+  // encoded straight into text buffers filled one after the other.
   let lines: Uint8Array | undefined;
   let filled = 0;
   const flush = () => {
