@@ -1,6 +1,12 @@
-import { Agent as HttpAgent, createServer, request, type ServerResponse } from 'node:http';
+import {
+  Agent as HttpAgent,
+  createServer,
+  request,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { Agent } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { childTask } from './support/child';
 
 /**
@@ -38,6 +44,17 @@ function rawHeadersOf(raw: Buffer[]): string[] {
   return out;
 }
 
+/** What both undici cores ask of the upstream for a request. */
+function dispatchOptions(req: IncomingMessage): Dispatcher.DispatchOptions {
+  return {
+    origin: target.origin,
+    path: req.url ?? '/',
+    method: req.method ?? 'GET',
+    headers: headersOf(req.rawHeaders),
+    body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
+  };
+}
+
 const server =
   task.core === 'raw-parser'
     ? rawParserCore()
@@ -47,38 +64,29 @@ const server =
           return createServer((req, res) => {
             let resume: (() => void) | undefined;
             const onDrain = () => resume?.();
-            agent.dispatch(
-              {
-                origin: target.origin,
-                path: req.url ?? '/',
-                method: req.method ?? 'GET',
-                headers: headersOf(req.rawHeaders),
-                body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
+            agent.dispatch(dispatchOptions(req), {
+              onConnect() {},
+              onHeaders(status: number, headers: Buffer[], go: () => void) {
+                resume = go;
+                res.writeHead(status, rawHeadersOf(headers));
+                return true;
               },
-              {
-                onConnect() {},
-                onHeaders(status: number, headers: Buffer[], go: () => void) {
-                  resume = go;
-                  res.writeHead(status, rawHeadersOf(headers));
-                  return true;
-                },
-                onData(chunk: Buffer) {
-                  if (res.write(chunk)) return true;
-                  res.once('drain', onDrain);
-                  return false;
-                },
-                onComplete() {
+              onData(chunk: Buffer) {
+                if (res.write(chunk)) return true;
+                res.once('drain', onDrain);
+                return false;
+              },
+              onComplete() {
+                res.end();
+              },
+              onError() {
+                if (res.headersSent) res.destroy();
+                else {
+                  res.statusCode = 502;
                   res.end();
-                },
-                onError() {
-                  if (res.headersSent) res.destroy();
-                  else {
-                    res.statusCode = 502;
-                    res.end();
-                  }
-                },
+                }
               },
-            );
+            });
           });
         })()
       : task.core === 'node-http'
@@ -109,41 +117,32 @@ const server =
         : (() => {
             const agent = new Agent({ pipelining: 1 });
             return createServer((req, res) => {
-              agent.dispatch(
-                {
-                  origin: target.origin,
-                  path: req.url ?? '/',
-                  method: req.method ?? 'GET',
-                  headers: headersOf(req.rawHeaders),
-                  body: req.method === 'GET' || req.method === 'HEAD' ? null : req,
+              agent.dispatch(dispatchOptions(req), {
+                // undici treats a handler without onRequestStart as one of the old API.
+                onRequestStart() {},
+                onResponseStart(_c, status, headers) {
+                  const out: Record<string, string | string[]> = {};
+                  for (const name in headers)
+                    if (!HOP.has(name) && headers[name] !== undefined) out[name] = headers[name];
+                  res.writeHead(status, out);
                 },
-                {
-                  // undici treats a handler without onRequestStart as one of the old API.
-                  onRequestStart() {},
-                  onResponseStart(_c, status, headers) {
-                    const out: Record<string, string | string[]> = {};
-                    for (const name in headers)
-                      if (!HOP.has(name) && headers[name] !== undefined) out[name] = headers[name];
-                    res.writeHead(status, out);
-                  },
-                  onResponseData(c, chunk) {
-                    if (!res.write(chunk)) {
-                      c.pause();
-                      res.once('drain', () => c.resume());
-                    }
-                  },
-                  onResponseEnd() {
+                onResponseData(c, chunk) {
+                  if (!res.write(chunk)) {
+                    c.pause();
+                    res.once('drain', () => c.resume());
+                  }
+                },
+                onResponseEnd() {
+                  res.end();
+                },
+                onResponseError() {
+                  if (res.headersSent) res.destroy();
+                  else {
+                    res.statusCode = 502;
                     res.end();
-                  },
-                  onResponseError() {
-                    if (res.headersSent) res.destroy();
-                    else {
-                      res.statusCode = 502;
-                      res.end();
-                    }
-                  },
+                  }
                 },
-              );
+              });
             });
           })();
 

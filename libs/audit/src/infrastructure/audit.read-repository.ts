@@ -1,11 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { splitQualified } from '../domain/audit-filter';
 import type {
   AuditLogListing,
   AuditLogPage,
   AuditLogReadPort,
   StoredAuditEntry,
 } from '../application/audit-log.port';
+import { filterSql, type FilterColumns } from './filter-sql';
 
 interface Row {
   position: number;
@@ -28,6 +28,18 @@ interface Row {
   details: string;
 }
 
+const AUDIT_LOG_COLUMNS: FilterColumns = {
+  time: 'recorded_at',
+  stream: 'stream',
+  type: 'event_type',
+  actorKind: 'actor_kind',
+  actorId: 'actor_id',
+  correlationId: 'correlation_id',
+  targetType: 'target_type',
+  targetId: 'target_id',
+  action: 'action',
+};
+
 /** Reads `audit_log`; nothing above this file sees a TypeORM type. */
 export class AuditLogReadRepository implements AuditLogReadPort {
   constructor(private readonly dataSource: DataSource) {}
@@ -41,42 +53,9 @@ export class AuditLogReadRepository implements AuditLogReadPort {
       where.push(desc ? 'position < ?' : 'position > ?');
       params.push(listing.after);
     }
-    if (filter.since) {
-      where.push('recorded_at >= ?');
-      params.push(filter.since);
-    }
-    if (filter.until) {
-      where.push('recorded_at <= ?');
-      params.push(filter.until);
-    }
-    if (filter.actor) {
-      const { qualifier, id } = splitQualified(filter.actor);
-      if (qualifier === undefined) where.push('actor_id = ?');
-      else where.push('(actor_id = ? OR (actor_kind = ? AND actor_id = ?))');
-      params.push(filter.actor, ...(qualifier === undefined ? [] : [qualifier, id]));
-    }
-    if (filter.target) {
-      const { qualifier, id } = splitQualified(filter.target);
-      if (qualifier === undefined) where.push('target_id = ?');
-      else where.push('(target_id = ? OR (target_type = ? AND target_id = ?))');
-      params.push(filter.target, ...(qualifier === undefined ? [] : [qualifier, id]));
-    }
-    if (filter.action) {
-      where.push('action = ?');
-      params.push(filter.action);
-    }
-    if (filter.correlationId) {
-      where.push('correlation_id = ?');
-      params.push(filter.correlationId);
-    }
-    if (filter.types && filter.types.length > 0) {
-      where.push(`event_type IN (${filter.types.map(() => '?').join(', ')})`);
-      params.push(...filter.types);
-    }
-    if (filter.streams && filter.streams.length > 0) {
-      where.push(`(${filter.streams.map(() => '(stream >= ? AND stream < ?)').join(' OR ')})`);
-      for (const p of filter.streams) params.push(p, `${p}\uffff`);
-    }
+    const narrowed = filterSql(filter, AUDIT_LOG_COLUMNS);
+    where.push(...narrowed.where);
+    params.push(...narrowed.params);
     // One row more than asked tells whether there is a next page.
     const rows = await this.dataSource.query<Row[]>(
       `SELECT * FROM audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}

@@ -2,9 +2,10 @@ import Database from 'better-sqlite3';
 // From the module, not the event store's barrel: replay workers load this file and must stay
 // small (the barrel brings the KurrentDB client).
 import { GENESIS_HASH } from '../../../event-store/src/sqlite/sqlite-schema';
-import { splitQualified, type AuditFilter } from '../domain/audit-filter';
+import type { AuditFilter } from '../domain/audit-filter';
 import { CREATION_TYPES, FULL_HISTORY_STREAMS, SNAPSHOT_STREAMS } from '../domain/history-state';
 import { columnLineSql, NAMES_TABLE, type ColumnLineSpec } from './column-lines';
+import { filterSql, type FilterColumns } from './filter-sql';
 import { LogRow, ROW_COLUMNS, type RawRow, type Upcasting } from './log-row';
 
 const NAMING_TYPES = ['DevicePaired', 'DeviceRenamed', 'ApiKeyCreated'];
@@ -289,38 +290,18 @@ export interface ColumnLines {
   name(key: string, name: string): void;
 }
 
-/** The SQL condition of a filter's time, stream, type, actor and correlation id (action and target are checked on the entry). */
+/** The events table's columns for a filter (action and target are checked on the entry). */
+const EVENT_COLUMNS: FilterColumns = {
+  time: 'recorded_at',
+  stream: 'stream',
+  type: 'type',
+  actorKind: `json_extract(metadata, '$.actor.kind')`,
+  actorId: `json_extract(metadata, '$.actor.id')`,
+  correlationId: `json_extract(metadata, '$.correlationId')`,
+};
+
+/** The SQL condition of a filter's time, stream, type, actor and correlation id. */
 function narrowing(filter: AuditFilter): { where: string; params: unknown[] } {
-  const where = ['1'];
-  const params: unknown[] = [];
-  if (filter.since) {
-    where.push('recorded_at >= ?');
-    params.push(filter.since);
-  }
-  if (filter.until) {
-    where.push('recorded_at <= ?');
-    params.push(filter.until);
-  }
-  if (filter.streams && filter.streams.length > 0) {
-    where.push(`(${filter.streams.map(() => '(stream >= ? AND stream < ?)').join(' OR ')})`);
-    for (const p of filter.streams) params.push(p, `${p}\uffff`);
-  }
-  if (filter.types && filter.types.length > 0) {
-    where.push(`type IN (${filter.types.map(() => '?').join(', ')})`);
-    params.push(...filter.types);
-  }
-  if (filter.actor) {
-    const { qualifier, id } = splitQualified(filter.actor);
-    where.push(
-      qualifier === undefined
-        ? `json_extract(metadata, '$.actor.id') = ?`
-        : `(json_extract(metadata, '$.actor.id') = ? OR (json_extract(metadata, '$.actor.kind') = ? AND json_extract(metadata, '$.actor.id') = ?))`,
-    );
-    params.push(filter.actor, ...(qualifier === undefined ? [] : [qualifier, id]));
-  }
-  if (filter.correlationId) {
-    where.push(`json_extract(metadata, '$.correlationId') = ?`);
-    params.push(filter.correlationId);
-  }
-  return { where: where.join(' AND '), params };
+  const { where, params } = filterSql(filter, EVENT_COLUMNS);
+  return { where: ['1', ...where].join(' AND '), params };
 }
