@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHarness, type Harness } from './support/gateway-harness';
+import { startProxyHarness, UPSTREAM_CLIENTS, type Harness } from './support/gateway-harness';
 
 /**
  * The proxy's HTTP behaviour against real upstreams on 127.0.0.1, through the whole gateway.
@@ -51,7 +51,7 @@ const PAGE = [
   '<!-- <img src="/in-comment"> --><a href="/api/v1/status">api</a></body></html>',
 ].join('');
 
-describe('proxy: HTTP behaviour', () => {
+describe.each(UPSTREAM_CLIENTS)('proxy: HTTP behaviour (%s client)', (client) => {
   let h: Harness;
   const seen: Seen[] = [];
   const servers: Server[] = [];
@@ -129,7 +129,7 @@ describe('proxy: HTTP behaviour', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nekzus-proxy-'));
     const config = join(dir, 'nekzus.yaml');
     writeFileSync(config, 'proxy:\n  response_timeout: 300ms\n  max_request_body_bytes: 1024\n');
-    h = await startHarness(join(dir, 'data'), { config });
+    h = await startProxyHarness(client, join(dir, 'data'), { config });
     const route = (body: object) => h.call('POST', '/api/v1/routes', body);
     await route({ routeId: 'keep', appId: 'keep', pathBase: '/apps/keep/', to: echo });
     await route({

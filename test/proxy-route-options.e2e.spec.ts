@@ -13,7 +13,12 @@ import {
   parseP256Key,
 } from '../libs/tls/src/certificate-issuer';
 import { loadSchemas } from '../apps/gateway/src/composition';
-import { startHarness, type Harness } from './support/gateway-harness';
+import {
+  startHarness,
+  startProxyHarness,
+  UPSTREAM_CLIENTS,
+  type Harness,
+} from './support/gateway-harness';
 
 /** A raw request (fetch sets its own Host and refuses some headers). */
 function raw(
@@ -54,126 +59,131 @@ async function selfSigned(): Promise<{ key: string; cert: string }> {
   return { key: leafPem, cert };
 }
 
-describe('proxy: per-route options and the proxy config section', () => {
-  let h: Harness;
-  let plain: Server;
-  let plainUrl: string;
-  let nas: Server;
-  let nasUrl: string;
-  const seen: { host: string | undefined; length: number }[] = [];
+describe.each(UPSTREAM_CLIENTS)(
+  'proxy: per-route options and the proxy config section (%s client)',
+  (client) => {
+    let h: Harness;
+    let plain: Server;
+    let plainUrl: string;
+    let nas: Server;
+    let nasUrl: string;
+    const seen: { host: string | undefined; length: number }[] = [];
 
-  beforeAll(async () => {
-    plain = createServer((req, res) => {
-      let length = 0;
-      req.on('data', (d: Buffer) => (length += d.length));
-      req.on('end', () => {
-        seen.push({ host: req.headers.host, length });
-        res.end(`host=${req.headers.host}`);
+    beforeAll(async () => {
+      plain = createServer((req, res) => {
+        let length = 0;
+        req.on('data', (d: Buffer) => (length += d.length));
+        req.on('end', () => {
+          seen.push({ host: req.headers.host, length });
+          res.end(`host=${req.headers.host}`);
+        });
       });
+      await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+      plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
+      nas = createHttpsServer(await selfSigned(), (_req, res) => res.end('nas ok'));
+      await new Promise<void>((r) => nas.listen(0, '127.0.0.1', r));
+      nasUrl = `https://127.0.0.1:${(nas.address() as AddressInfo).port}`;
+
+      const dir = mkdtempSync(join(tmpdir(), 'nekzus-route-options-'));
+      const config = join(dir, 'nekzus.yaml');
+      writeFileSync(
+        config,
+        [
+          'proxy:',
+          '  max_request_body_bytes: 64',
+          'routes:',
+          '  - id: from-config',
+          '    path_base: /apps/from-config/',
+          `    to: ${plainUrl}`,
+          '    public_access: true',
+          '    preserve_host: false',
+          '    max_body_bytes: 8',
+          '',
+        ].join('\n'),
+      );
+      h = await startProxyHarness(client, join(dir, 'data'), { config });
+      const add = (route: Record<string, unknown>) =>
+        h.call('POST', '/api/v1/routes', { publicAccess: true, ...route });
+      expect(
+        (await add({ routeId: 'nas', appId: 'nas', pathBase: '/apps/nas/', to: nasUrl })).status,
+      ).toBe(201);
+      expect(
+        (await add({ routeId: 'web', appId: 'web', pathBase: '/apps/web/', to: plainUrl })).status,
+      ).toBe(201);
+      expect(
+        (
+          await add({
+            routeId: 'limited',
+            appId: 'limited',
+            pathBase: '/apps/limited/',
+            to: plainUrl,
+            rateLimitPerMinute: 60,
+            rateLimitBurst: 2,
+          })
+        ).status,
+      ).toBe(201);
     });
-    await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
-    plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}`;
-    nas = createHttpsServer(await selfSigned(), (_req, res) => res.end('nas ok'));
-    await new Promise<void>((r) => nas.listen(0, '127.0.0.1', r));
-    nasUrl = `https://127.0.0.1:${(nas.address() as AddressInfo).port}`;
-
-    const dir = mkdtempSync(join(tmpdir(), 'nekzus-route-options-'));
-    const config = join(dir, 'nekzus.yaml');
-    writeFileSync(
-      config,
-      [
-        'proxy:',
-        '  max_request_body_bytes: 64',
-        'routes:',
-        '  - id: from-config',
-        '    path_base: /apps/from-config/',
-        `    to: ${plainUrl}`,
-        '    public_access: true',
-        '    preserve_host: false',
-        '    max_body_bytes: 8',
-        '',
-      ].join('\n'),
-    );
-    h = await startHarness(join(dir, 'data'), { config });
-    const add = (route: Record<string, unknown>) =>
-      h.call('POST', '/api/v1/routes', { publicAccess: true, ...route });
-    expect(
-      (await add({ routeId: 'nas', appId: 'nas', pathBase: '/apps/nas/', to: nasUrl })).status,
-    ).toBe(201);
-    expect(
-      (await add({ routeId: 'web', appId: 'web', pathBase: '/apps/web/', to: plainUrl })).status,
-    ).toBe(201);
-    expect(
-      (
-        await add({
-          routeId: 'limited',
-          appId: 'limited',
-          pathBase: '/apps/limited/',
-          to: plainUrl,
-          rateLimitPerMinute: 60,
-          rateLimitBurst: 2,
-        })
-      ).status,
-    ).toBe(201);
-  });
-  afterAll(async () => {
-    await h.stop();
-    await new Promise((r) => plain.close(r));
-    await new Promise((r) => nas.close(r));
-  });
-
-  it('refuses a self-signed upstream until the route says tlsSkipVerify, live', async () => {
-    const refused = await raw(h.url, '/apps/nas/');
-    expect(refused.status).toBe(502);
-    expect(JSON.parse(refused.body).message).toMatch(/TLS certificate was not accepted/);
-    expect((await h.call('PATCH', '/api/v1/routes/nas', { tlsSkipVerify: true })).status).toBe(200);
-    const accepted = await raw(h.url, '/apps/nas/');
-    expect(accepted.status).toBe(200);
-    expect(accepted.body).toBe('nas ok');
-    expect((await h.call('GET', '/api/v1/routes/nas')).body.tlsSkipVerify).toBe(true);
-  });
-
-  it("keeps the client's Host by default and sends the target's when preserveHost is off", async () => {
-    expect((await raw(h.url, '/apps/web/')).body).toBe('host=gateway.example:8080');
-    expect((await raw(h.url, '/apps/from-config/')).body).toBe(`host=${new URL(plainUrl).host}`);
-  });
-
-  it('limits bodies per route, else by proxy.max_request_body_bytes', async () => {
-    const ofRoute = await raw(h.url, '/apps/from-config/', 'POST', 'x'.repeat(9));
-    expect(ofRoute.status).toBe(413);
-    expect(JSON.parse(ofRoute.body).message).toMatch(/8 bytes/);
-    expect((await raw(h.url, '/apps/from-config/', 'POST', 'x'.repeat(8))).status).toBe(200);
-    const ofConfig = await raw(h.url, '/apps/web/', 'POST', 'x'.repeat(65));
-    expect(ofConfig.status).toBe(413);
-    expect(JSON.parse(ofConfig.body).message).toMatch(/64 bytes/);
-    expect((await raw(h.url, '/apps/web/', 'POST', 'x'.repeat(64))).status).toBe(200);
-    expect(seen.at(-1)!.length).toBe(64);
-  });
-
-  it('rate-limits a route per client when it says so, and no other route', async () => {
-    expect((await raw(h.url, '/apps/limited/')).status).toBe(200);
-    expect((await raw(h.url, '/apps/limited/')).status).toBe(200);
-    const third = await raw(h.url, '/apps/limited/');
-    expect(third.status).toBe(429);
-    expect(JSON.parse(third.body).error).toBe('RATE_LIMITED');
-    expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    for (let i = 0; i < 5; i++) expect((await raw(h.url, '/apps/web/')).status).toBe(200);
-  });
-
-  it('refuses option values that make no sense, and changes nothing', async () => {
-    const head = await h.head();
-    const bad = await h.call('PATCH', '/api/v1/routes/web', {
-      maxBodyBytes: 2 ** 41,
-      rateLimitPerMinute: 10,
+    afterAll(async () => {
+      await h.stop();
+      await new Promise((r) => plain.close(r));
+      await new Promise((r) => nas.close(r));
     });
-    expect(bad.status).toBe(400);
-    expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual([
-      'maxBodyBytes',
-      'rateLimitBurst',
-    ]);
-    expect(await h.head()).toBe(head);
-  });
-});
+
+    it('refuses a self-signed upstream until the route says tlsSkipVerify, live', async () => {
+      const refused = await raw(h.url, '/apps/nas/');
+      expect(refused.status).toBe(502);
+      expect(JSON.parse(refused.body).message).toMatch(/TLS certificate was not accepted/);
+      expect((await h.call('PATCH', '/api/v1/routes/nas', { tlsSkipVerify: true })).status).toBe(
+        200,
+      );
+      const accepted = await raw(h.url, '/apps/nas/');
+      expect(accepted.status).toBe(200);
+      expect(accepted.body).toBe('nas ok');
+      expect((await h.call('GET', '/api/v1/routes/nas')).body.tlsSkipVerify).toBe(true);
+    });
+
+    it("keeps the client's Host by default and sends the target's when preserveHost is off", async () => {
+      expect((await raw(h.url, '/apps/web/')).body).toBe('host=gateway.example:8080');
+      expect((await raw(h.url, '/apps/from-config/')).body).toBe(`host=${new URL(plainUrl).host}`);
+    });
+
+    it('limits bodies per route, else by proxy.max_request_body_bytes', async () => {
+      const ofRoute = await raw(h.url, '/apps/from-config/', 'POST', 'x'.repeat(9));
+      expect(ofRoute.status).toBe(413);
+      expect(JSON.parse(ofRoute.body).message).toMatch(/8 bytes/);
+      expect((await raw(h.url, '/apps/from-config/', 'POST', 'x'.repeat(8))).status).toBe(200);
+      const ofConfig = await raw(h.url, '/apps/web/', 'POST', 'x'.repeat(65));
+      expect(ofConfig.status).toBe(413);
+      expect(JSON.parse(ofConfig.body).message).toMatch(/64 bytes/);
+      expect((await raw(h.url, '/apps/web/', 'POST', 'x'.repeat(64))).status).toBe(200);
+      expect(seen.at(-1)!.length).toBe(64);
+    });
+
+    it('rate-limits a route per client when it says so, and no other route', async () => {
+      expect((await raw(h.url, '/apps/limited/')).status).toBe(200);
+      expect((await raw(h.url, '/apps/limited/')).status).toBe(200);
+      const third = await raw(h.url, '/apps/limited/');
+      expect(third.status).toBe(429);
+      expect(JSON.parse(third.body).error).toBe('RATE_LIMITED');
+      expect(Number(third.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      for (let i = 0; i < 5; i++) expect((await raw(h.url, '/apps/web/')).status).toBe(200);
+    });
+
+    it('refuses option values that make no sense, and changes nothing', async () => {
+      const head = await h.head();
+      const bad = await h.call('PATCH', '/api/v1/routes/web', {
+        maxBodyBytes: 2 ** 41,
+        rateLimitPerMinute: 10,
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual([
+        'maxBodyBytes',
+        'rateLimitBurst',
+      ]);
+      expect(await h.head()).toBe(head);
+    });
+  },
+);
 
 describe('routes recorded before the options existed', () => {
   it('read with their defaults (v1 events upcast to v2) and keep serving', async () => {

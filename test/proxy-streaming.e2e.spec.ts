@@ -3,7 +3,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './support/gateway-harness';
+import { startProxyHarness, UPSTREAM_CLIENTS, type Harness } from './support/gateway-harness';
 
 /**
  * Streaming through the proxy: event streams reach the client before the upstream finishes,
@@ -42,7 +42,7 @@ function rssSampler(): { stop(): number } {
   };
 }
 
-describe('proxy: streaming and resource hygiene', () => {
+describe.each(UPSTREAM_CLIENTS)('proxy: streaming and resource hygiene (%s client)', (client) => {
   let h: Harness;
   let upstream: Server;
   let resetting: Server;
@@ -75,7 +75,7 @@ describe('proxy: streaming and resource hygiene', () => {
     resetting = createServer((req) => req.socket.resetAndDestroy());
     const at = await listen(upstream);
     const resetAt = await listen(resetting);
-    h = await startHarness();
+    h = await startProxyHarness(client);
     const route = (body: object) => h.call('POST', '/api/v1/routes', body);
     await route({
       routeId: 'stream',

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { startHarness, type Harness } from './support/gateway-harness';
+import { startProxyHarness, UPSTREAM_CLIENTS, type Harness } from './support/gateway-harness';
 
 /**
  * Who gets through the proxy (HTTP and WebSocket alike) and how tunnels behave, with
@@ -47,7 +47,7 @@ function rawUpgrade(url: string, path: string, headers: string[] = []): Promise<
   });
 }
 
-describe('proxy: access and WebSocket tunnels', () => {
+describe.each(UPSTREAM_CLIENTS)('proxy: access and WebSocket tunnels (%s client)', (client) => {
   let h: Harness;
   let http: Server;
   let wss: WebSocketServer;
@@ -99,7 +99,7 @@ describe('proxy: access and WebSocket tunnels', () => {
         '',
       ].join('\n'),
     );
-    h = await startHarness(undefined, { config });
+    h = await startProxyHarness(client, undefined, { config });
     await h.call('POST', '/api/v1/auth/setup', { username: 'admin', password: PASSWORD });
     adminToken = (
       await h.call('POST', '/api/v1/auth/login', { username: 'admin', password: PASSWORD })

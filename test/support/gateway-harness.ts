@@ -5,6 +5,28 @@ import { startGateway, type RunningGateway } from '../../apps/gateway/src/gatewa
 import { createLogger } from '../../apps/gateway/src/logger';
 import { loadSettings } from '../../apps/gateway/src/settings';
 
+/** Both upstream clients of the data plane: every proxy suite runs on each (decision 0019). */
+export const UPSTREAM_CLIENTS = ['llhttp', 'undici'] as const;
+
+/** Starts the harness on one upstream client and checks the gateway really took it. */
+export async function startProxyHarness(
+  client: (typeof UPSTREAM_CLIENTS)[number],
+  dataDir?: string,
+  options: Parameters<typeof startHarness>[1] = {},
+): Promise<Harness> {
+  const h = await startHarness(dataDir, {
+    ...options,
+    env: { ...options.env, NEKZUS_PROXY_UPSTREAM_CLIENT: client },
+  });
+  if (h.gateway.dataPlane.upstreamClient !== client) {
+    await h.stop();
+    throw new Error(
+      `the gateway runs the ${h.gateway.dataPlane.upstreamClient} client, not ${client}`,
+    );
+  }
+  return h;
+}
+
 export interface Harness {
   gateway: RunningGateway;
   dataDir: string;

@@ -28,7 +28,13 @@ import {
 } from './data-plane/http-forwarder';
 import { cleanedPath, PathMapper, upstreamPathOf } from './data-plane/paths';
 import { ProxyMetrics, type RouteTraffic } from './data-plane/proxy-metrics';
-import { PROXY_DEFAULTS, Upstreams, type ProxyLimits, type Upstream } from './data-plane/upstream';
+import {
+  PROXY_DEFAULTS,
+  Upstreams,
+  type ProxyLimits,
+  type Upstream,
+  type UpstreamClientKind,
+} from './data-plane/upstream';
 import { openTunnel, refuseUpgrade, type Tunnel } from './data-plane/websocket-tunnel';
 
 export { refuseUpgrade } from './data-plane/websocket-tunnel';
@@ -200,6 +206,11 @@ export class DataPlane {
     else this.authenticator.authenticate(req, FOR_PROXY).then(admit, refuse);
   }
 
+  /** The upstream HTTP client in use: the configured one, or undici when llhttp is missing. */
+  get upstreamClient(): UpstreamClientKind {
+    return this.upstreams.client;
+  }
+
   private runtimeOf(route: RouteSpec): RouteRuntime {
     let runtime = this.runtimes.get(route);
     if (!runtime) {
@@ -323,9 +334,8 @@ export class DataPlane {
       (length !== undefined && length !== '0') ||
       !NO_BODY.has(req.method ?? 'GET');
     try {
-      upstream.agent.dispatch(
+      upstream.dispatch(
         {
-          origin: upstream.origin,
           path: `${viaHost ? `${upstream.basePath}${path}` : upstreamPathOf(route, upstream, path)}${query}`,
           method: req.method ?? 'GET',
           headers: upstreamRequestHeaders(req, {

@@ -246,6 +246,7 @@ export async function startGateway(
       firstByteTimeoutMs: durationMs(config.proxy.response_timeout),
       idleTimeoutMs: durationMs(config.proxy.idle_timeout),
       upgradeTimeoutMs: durationMs(config.proxy.upgrade_timeout),
+      upstreamClient: config.proxy.upstream_client,
     },
     health,
   );
@@ -470,6 +471,10 @@ export function describeStart(settings: GatewaySettings, gateway: RunningGateway
     `Nekzus gateway listening on ${settings.host ? url : `${scheme}://0.0.0.0:${new URL(url).port} (all interfaces; this machine: ${url})`}`,
     `data directory ${settings.dataDir} (events: ${events}, read models: ${p.readModels})`,
   ];
+  if (gateway.dataPlane.upstreamClient !== settings.config.proxy.upstream_client)
+    lines.push(
+      `proxy.upstream_client is "${settings.config.proxy.upstream_client}", but this Node release does not expose node:http's parser: upstreams are reached through ${gateway.dataPlane.upstreamClient}`,
+    );
   const tls = gateway.tls;
   if (tls?.source === 'auto')
     lines.push(

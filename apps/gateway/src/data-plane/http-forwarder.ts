@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import type { Dispatcher } from 'undici';
 import { errorBody, sendJson } from '#libs/http';
 import { downstreamHeaders, type DownstreamHeaders } from './headers';
 import { HtmlRewriter } from './html-rewriter';
+import { UpstreamProtocolError, UpstreamTimeout, type UpstreamHandler } from './llhttp-client';
 import type { PathMapper } from './paths';
 import type { ProxyFailure, ProxyMetrics, RouteTraffic } from './proxy-metrics';
 
@@ -41,12 +41,13 @@ export interface ForwardContext {
  * started are answered with the contract's JSON error body.
  *
  * It implements undici's older handler hooks (`onConnect`, `onHeaders`, `onData`,
- * `onComplete`, `onError`), which undici 7 calls directly: they receive the response's raw
- * header list, passed on to `writeHead` as a flat array, where the newer hooks make undici
+ * `onComplete`, `onError`), which both upstream clients call: the llhttp client of
+ * `llhttp-client.ts` and undici 7, which calls them directly. They receive the response's raw
+ * header list, passed on to `writeHead` as a flat array, where undici's newer hooks would
  * parse it into an object (and wrap every handler in two more objects) first. The difference
  * is measured in docs/decisions/0011.
  */
-export class ForwardHandler implements Dispatcher.DispatchHandler {
+export class ForwardHandler implements UpstreamHandler {
   private abortUpstream: ((reason: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   private rewriter: HtmlRewriter | undefined;
@@ -76,7 +77,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onHeaders(
     statusCode: number,
-    rawHeaders: Buffer[],
+    rawHeaders: readonly (Buffer | string)[],
     resume: () => void,
     statusMessage: string,
   ): boolean {
@@ -210,6 +211,9 @@ export function failureOf(error: unknown, clientGone = false): Failure {
   }
   if (clientGone || error instanceof ClientClosed)
     return { kind: 'client_closed', status: 499, code: 'CLIENT_CLOSED', message: 'client closed' };
+  if (error instanceof UpstreamTimeout)
+    return { kind: 'timeout', status: 504, code: 'GATEWAY_TIMEOUT', message: error.message };
+  if (error instanceof UpstreamProtocolError) return bad(error.message);
   const code =
     (error as { code?: unknown } | undefined)?.code ??
     (cause as { code?: unknown } | undefined)?.code;

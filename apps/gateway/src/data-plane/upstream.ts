@@ -1,5 +1,11 @@
 import { Agent } from 'undici';
 import type { RouteSpec } from '#libs/routing';
+import {
+  LlhttpClient,
+  llhttpBinding,
+  type UpstreamHandler,
+  type UpstreamRequest,
+} from './llhttp-client';
 
 /** Idle timeouts and limits of the data plane. None of them is an absolute deadline. */
 export interface ProxyLimits {
@@ -15,7 +21,11 @@ export interface ProxyLimits {
   upgradeTimeoutMs: number;
   /** How often open WebSocket tunnels re-check that their device is still paired. */
   tunnelRecheckMs: number;
+  /** The HTTP client behind the proxy (`proxy.upstream_client`). */
+  upstreamClient: UpstreamClientKind;
 }
+
+export type UpstreamClientKind = 'llhttp' | 'undici';
 
 /** Defaults of a DataPlane built without limits; the gateway passes the `proxy.*` config. */
 export const PROXY_DEFAULTS: ProxyLimits = {
@@ -25,7 +35,11 @@ export const PROXY_DEFAULTS: ProxyLimits = {
   maxRequestBodyBytes: Number.POSITIVE_INFINITY,
   upgradeTimeoutMs: 10_000,
   tunnelRecheckMs: 500,
+  upstreamClient: 'llhttp',
 };
+
+/** How long an idle upstream socket is kept for the next request. */
+const KEEP_ALIVE_MS = 4_000;
 
 /** A route's target, parsed once per route version. */
 export interface Upstream {
@@ -40,24 +54,40 @@ export interface Upstream {
   basePath: string;
   /** Upstream certificates are checked unless the route opts out (self-signed LAN devices). */
   verifyTls: boolean;
-  agent: Agent;
+  /** Sends one request to this upstream; the handler hears how it goes. */
+  dispatch(request: UpstreamRequest, handler: UpstreamHandler): void;
 }
 
 /**
- * One undici Agent per certificate policy, each keeping a keep-alive pool per origin. Targets
- * are cached per RouteSpec object: a route change replaces the object, so its entry goes too.
+ * The upstream client of the data plane, with a keep-alive pool per origin: the llhttp client
+ * (docs/decisions/0019) unless the config asks for undici or this Node release lacks the
+ * parser binding; then one undici Agent per certificate policy. Targets are cached per
+ * RouteSpec object: a route change replaces the object, so its entry goes too.
  */
 export class Upstreams {
-  private readonly verified: Agent;
-  private readonly unverified: Agent;
+  /** The client actually in use. */
+  readonly client: UpstreamClientKind;
+  private readonly llhttp: LlhttpClient | undefined;
+  private readonly verified: Agent | undefined;
+  private readonly unverified: Agent | undefined;
   private readonly byRoute = new WeakMap<RouteSpec, Upstream>();
 
   constructor(limits: ProxyLimits) {
+    this.client = limits.upstreamClient === 'llhttp' && llhttpBinding ? 'llhttp' : 'undici';
+    if (this.client === 'llhttp') {
+      this.llhttp = new LlhttpClient({
+        connectTimeoutMs: limits.connectTimeoutMs,
+        firstByteTimeoutMs: limits.firstByteTimeoutMs,
+        idleTimeoutMs: limits.idleTimeoutMs,
+        keepAliveMs: KEEP_ALIVE_MS,
+      });
+      return;
+    }
     const options = {
       connectTimeout: limits.connectTimeoutMs,
       headersTimeout: limits.firstByteTimeoutMs,
       bodyTimeout: limits.idleTimeoutMs,
-      keepAliveTimeout: 4_000,
+      keepAliveTimeout: KEEP_ALIVE_MS,
       pipelining: 1,
     };
     this.verified = new Agent({ ...options, connect: { rejectUnauthorized: true } });
@@ -70,7 +100,7 @@ export class Upstreams {
       const target = new URL(route.to);
       const tls = target.protocol === 'https:';
       const verifyTls = !route.tlsSkipVerify;
-      upstream = {
+      const endpoint = {
         origin: target.origin,
         tls,
         hostname: target.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -78,14 +108,27 @@ export class Upstreams {
         host: target.host,
         basePath: target.pathname.replace(/\/+$/, ''),
         verifyTls,
-        agent: verifyTls ? this.verified : this.unverified,
       };
+      upstream = { ...endpoint, dispatch: this.dispatcherFor(endpoint) };
       this.byRoute.set(route, upstream);
     }
     return upstream;
   }
 
+  private dispatcherFor(endpoint: Omit<Upstream, 'dispatch'>): Upstream['dispatch'] {
+    const llhttp = this.llhttp;
+    if (llhttp) return (request, handler) => llhttp.dispatch(endpoint, request, handler);
+    const agent = endpoint.verifyTls ? this.verified! : this.unverified!;
+    const origin = endpoint.origin;
+    return (request, handler) =>
+      agent.dispatch(
+        { origin, ...request },
+        // The older hooks undici 7 still calls directly (docs/decisions/0011).
+        handler as Parameters<Agent['dispatch']>[1],
+      );
+  }
+
   async close(): Promise<void> {
-    await Promise.all([this.verified.close(), this.unverified.close()]);
+    await Promise.all([this.llhttp?.close(), this.verified?.close(), this.unverified?.close()]);
   }
 }
