@@ -11,14 +11,18 @@ import { childTask } from './support/child';
 interface GatewayTask {
   dataDir: string;
   config: string;
+  /** Environment the gateway reads its settings from (e.g. NEKZUS_PROXY_UPSTREAM_CLIENT). */
+  env?: Record<string, string>;
 }
 
 async function main(): Promise<void> {
   const task = childTask<GatewayTask>();
-  const settings = loadSettings(
-    {},
-    { addr: '127.0.0.1:0', dataDir: task.dataDir, logLevel: 'error', config: task.config },
-  );
+  const settings = loadSettings(task.env ?? {}, {
+    addr: '127.0.0.1:0',
+    dataDir: task.dataDir,
+    logLevel: 'error',
+    config: task.config,
+  });
   const gateway = await startGateway(settings, createLogger('error'));
   await gateway.configApplied;
   process.stdout.write(`${new URL(gateway.url).port}\n`);

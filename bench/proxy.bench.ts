@@ -26,8 +26,9 @@ import { withTempDir } from './support/temp-dir';
  *
  * HTTP: one upstream (nginx answering 1 KB, else a tiny node server), wrk with 64 keep-alive
  * connections; direct to the upstream, two bare forwarding cores (the candidates of
- * docs/decisions/0005), this gateway without auth and with a device JWT on every request, and
- * nginx and Caddy configured equivalently when installed.
+ * docs/decisions/0005), this gateway without auth and with a device JWT on every request, the
+ * same gateway on its fallback undici client with a JWT (docs/decisions/0019), and nginx and
+ * Caddy configured equivalently when installed.
  *
  * WebSocket: a `ws` echo upstream and a load generator keeping 64 connections with a window of
  * messages in flight on each; direct, this gateway (device JWT on the upgrade), nginx, Caddy.
@@ -354,7 +355,11 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
           '',
         ].join('\n'),
       );
-      const startGateway = async (prefix: string, script: string) => {
+      const startGateway = async (
+        prefix: string,
+        script: string,
+        options: { env?: Record<string, string>; jwtOnly?: boolean } = {},
+      ) => {
         const gw = await startPinned(
           0,
           [
@@ -366,7 +371,7 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
             // measured against BENCH_PROXY_BASELINE=<this same dist>/bench/proxy-gateway.child.js.
             ...(prefix === 'gateway' ? nodeFlags() : []),
             script,
-            JSON.stringify({ dataDir: join(dir, `${prefix}-data`), config }),
+            JSON.stringify({ dataDir: join(dir, `${prefix}-data`), config, env: options.env }),
           ],
           (out) => /^(\d+)\n/m.exec(out)?.[1],
         );
@@ -382,13 +387,15 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
         if (!paired.accessToken)
           throw new Error(`pairing the bench device failed: ${JSON.stringify(paired)}`);
         const pid = gw.child.pid;
-        http.push({ key: `${prefix}-open`, url: `${gatewayUrl}/apps/open/`, pid });
+        if (!options.jwtOnly)
+          http.push({ key: `${prefix}-open`, url: `${gatewayUrl}/apps/open/`, pid });
         http.push({
           key: `${prefix}-jwt`,
           url: `${gatewayUrl}/apps/jwt/`,
           pid,
           headers: [`Authorization: Bearer ${paired.accessToken}`],
         });
+        if (options.jwtOnly) return;
         ws.push({
           key: `${prefix}-jwt`,
           port: Number(gw.value),
@@ -399,6 +406,12 @@ export async function runProxyBench(options: BenchOptions): Promise<BenchReport>
       };
       if (wanted('gateway'))
         await startGateway('gateway', join(__dirname, 'proxy-gateway.child.js'));
+      // The same build on its fallback upstream client (docs/decisions/0019).
+      if (wanted('gateway-undici'))
+        await startGateway('gateway-undici', join(__dirname, 'proxy-gateway.child.js'), {
+          env: { NEKZUS_PROXY_UPSTREAM_CLIENT: 'undici' },
+          jwtOnly: true,
+        });
       // Another build of this gateway measured in the same run (before/after a change):
       // BENCH_PROXY_BASELINE=<other checkout>/dist/bench/proxy-gateway.child.js.
       const baseline = process.env['BENCH_PROXY_BASELINE'];
@@ -477,6 +490,7 @@ const LABELS: Record<string, string> = {
   'raw-parser': 'bare core: plain sockets + Node llhttp binding (experiment)',
   'gateway-open': 'this gateway, public route (no auth)',
   'gateway-jwt': 'this gateway, device JWT on every request',
+  'gateway-undici-jwt': 'this gateway on its undici client, device JWT',
   'baseline-open': 'baseline build of the gateway, public route',
   'baseline-jwt': 'baseline build of the gateway, device JWT',
   nginx: 'nginx 1 worker, upstream keepalive',

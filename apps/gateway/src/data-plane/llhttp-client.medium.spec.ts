@@ -350,6 +350,44 @@ describe('LlhttpClient', () => {
     expect(body.body).toBe('first');
   });
 
+  it('closes a pooled socket once its keep-alive has run out', async () => {
+    const up = await upstream((socket) => socket.write(OK));
+    const c = client({ keepAliveMs: 50 });
+    await send(c, up.endpoint);
+    await once(up.connections[0]!, 'close');
+    await send(c, up.endpoint);
+    expect(up.connections).toHaveLength(2);
+  });
+
+  it('does not count a pause of its own handler as upstream silence', async () => {
+    const up = await upstream((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst');
+      setTimeout(() => socket.write('-last'), 300);
+    });
+    const c = client({ idleTimeoutMs: 100 });
+    let resume: () => void = () => undefined;
+    let body = '';
+    const done = new Promise<void>((resolve, reject) =>
+      c.dispatch(
+        up.endpoint,
+        { path: '/', method: 'GET', headers: [], body: null },
+        {
+          onHeaders: (_s, _h, r) => ((resume = r), true),
+          onData(chunk) {
+            body += chunk.toString();
+            // Paused past the idle timeout, then resumed before the rest comes.
+            if (body === 'first') setTimeout(() => resume(), 250);
+            return body !== 'first';
+          },
+          onComplete: () => resolve(),
+          onError: reject,
+        },
+      ),
+    );
+    await done;
+    expect(body).toBe('first-last');
+  });
+
   it('reports a refused connection with its code', async () => {
     const up = await upstream(() => undefined);
     up.server.close();
