@@ -34,6 +34,7 @@ import { withTempDir } from './support/temp-dir';
  * messages in flight on each; direct, this gateway (device JWT on the upgrade), nginx, Caddy.
  *
  * `BENCH_PROXY_ONLY=gateway,nginx` limits the candidates (while working on one of them).
+ * `BENCH_PROXY_ROUNDS=12 BENCH_PROXY_SECONDS=2` measures more, shorter interleaved rounds.
  * `BENCH_PROXY_NODE_FLAGS="--max-semi-space-size=32"` starts this build's gateway with those
  * node options (not the baseline's).
  */
@@ -82,7 +83,15 @@ interface WsCandidate {
 
 /** Measured windows per candidate, interleaved: round r measures every candidate once. */
 function rounds(o: BenchOptions): { count: number; seconds: number; warmup: number } {
-  return o.quick ? { count: 1, seconds: 3, warmup: 1 } : { count: 3, seconds: 4, warmup: 3 };
+  const base = o.quick ? { count: 1, seconds: 3, warmup: 1 } : { count: 3, seconds: 4, warmup: 3 };
+  // More, shorter rounds compare two close candidates better on a VM whose speed drifts.
+  const count = Number(process.env['BENCH_PROXY_ROUNDS'] ?? base.count);
+  const seconds = Number(process.env['BENCH_PROXY_SECONDS'] ?? base.seconds);
+  return {
+    ...base,
+    count: Number.isInteger(count) && count > 0 ? count : base.count,
+    seconds: Number.isInteger(seconds) && seconds > 0 ? seconds : base.seconds,
+  };
 }
 
 function wrk(url: string, seconds: number, headers: string[] = []): Promise<string> {
@@ -582,7 +591,7 @@ function buildReport(
     method: [
       `HTTP: wrk -t1 -c${CONNECTIONS} (keep-alive) on CPU 1 with the upstream (nginx returning 1 KB, 1 worker); the proxy under test alone on CPU 0 (taskset)`,
       `WebSocket: a ws echo upstream and a load generator (raw frames, ${CONNECTIONS} connections, ${WS_WINDOW} messages in flight on each) on CPU 1; the proxy alone on CPU 0`,
-      `every proxy started first and kept up; ${options.quick ? '1 s warm-up, then 1 round of 3 s' : '3 s warm-up each, then 3 rounds of 4 s'} per candidate, interleaved (each round measures every candidate once, in a rotated order); req/s, messages/s and latencies are the median round; CPU µs per request or message from /proc/<pid>/stat (user + system) over all measured windows; CPU busy, irq and steal per core from /proc/stat over the same windows`,
+      `every proxy started first and kept up; ${((r) => `${r.warmup} s warm-up each, then ${r.count} round${r.count > 1 ? 's' : ''} of ${r.seconds} s`)(rounds(options))} per candidate, interleaved (each round measures every candidate once, in a rotated order); req/s, messages/s and latencies are the median round; CPU µs per request or message from /proc/<pid>/stat (user + system) over all measured windows; CPU busy, irq and steal per core from /proc/stat over the same windows`,
       `ratios are against Caddy (HTTP) and nginx (WebSocket) measured in the same run; figures move 10-20 % between runs on this shared 2-core VM${process.env['BENCH_PROXY_NICE'] ? `; every benchmark process ran at nice ${process.env['BENCH_PROXY_NICE']} (BENCH_PROXY_NICE)` : ''}${nodeFlags().length > 0 ? `; this build's gateway ran with node ${nodeFlags().join(' ')} (BENCH_PROXY_NODE_FLAGS)` : ''}`,
     ],
     sections,

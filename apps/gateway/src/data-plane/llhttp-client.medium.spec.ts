@@ -417,6 +417,27 @@ describe('LlhttpClient', () => {
     await once(up.connections[0]!, 'close');
   });
 
+  it('turns a handler that throws inside a parser callback into that exchange failing', async () => {
+    const up = await upstream((socket) => socket.write(OK));
+    const c = client();
+    const broken = new Error('handler bug');
+    const heard = await new Promise<Error>((resolve) =>
+      c.dispatch(
+        up.endpoint,
+        { path: '/', method: 'GET', headers: [], body: null },
+        {
+          onHeaders: () => {
+            throw broken;
+          },
+          onComplete: () => resolve(new Error('completed')),
+          onError: resolve,
+        },
+      ),
+    );
+    expect(heard).toBe(broken);
+    expect((await send(c, up.endpoint)).body).toBe('ok');
+  });
+
   it('stops reading while the handler is paused and resumes when asked', async () => {
     const total = 8 << 20;
     const up = await upstream((socket) => {

@@ -282,7 +282,14 @@ class Connection {
   }
 
   private readonly onData = (data: Buffer): void => {
-    const result = this.parser.execute(data);
+    let result: number | Error;
+    try {
+      result = this.parser.execute(data);
+    } catch (error) {
+      // A handler threw inside a parser callback: that exchange fails, the process goes on.
+      this.failOrDrop(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     if (result instanceof Error) {
       const code = (result as Error & { code?: string }).code ?? 'HPE_INVALID';
       this.failOrDrop(new UpstreamProtocolError(code));
@@ -291,7 +298,13 @@ class Connection {
 
   /** The upstream finished sending: a body read until close ends here. */
   private readonly onEnd = (): void => {
-    const result = this.parser.finish();
+    let result: number | Error | undefined;
+    try {
+      result = this.parser.finish();
+    } catch (error) {
+      this.failOrDrop(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     if (result instanceof Error) {
       this.failOrDrop(new UpstreamClosed());
       return;
