@@ -264,6 +264,14 @@ describe('LlhttpClient', () => {
     expect(empty).toBe('POST / HTTP/1.1\r\nHost: app.test\r\ncontent-length: 0\r\n\r\n');
   });
 
+  it("names the upstream in Host when the request carries none (an HTTP/1.0 client's)", async () => {
+    const up = await upstream((socket) => socket.write(OK));
+    await send(client(), up.endpoint, { headers: ['Accept', '*/*'] });
+    expect(up.received[0]).toBe(
+      `GET / HTTP/1.1\r\nAccept: */*\r\nhost: 127.0.0.1:${up.endpoint.port}\r\n\r\n`,
+    );
+  });
+
   it('takes an answer that comes before the body is all sent, then closes that socket', async () => {
     // An upstream that stops reading after the head and refuses at once: the client's socket
     // fills, so the body is paused when the answer arrives.

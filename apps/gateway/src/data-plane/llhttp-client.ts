@@ -42,6 +42,8 @@ export interface UpstreamRequest {
 export interface UpstreamEndpoint {
   hostname: string;
   port: number;
+  /** `host[:port]` for a request that carries no Host (HTTP/1.0 clients); else hostname:port. */
+  host?: string;
   tls: boolean;
   verifyTls: boolean;
 }
@@ -144,7 +146,6 @@ class Exchange {
   retried = false;
 
   constructor(
-    readonly pool: Pool,
     readonly request: UpstreamRequest,
     readonly handler: UpstreamHandler,
   ) {
@@ -232,10 +233,17 @@ class Connection {
     const { method, path, headers, body } = x.request;
     let head = `${method} ${path} HTTP/1.1\r\n`;
     let sized = false;
+    let hosted = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       if (name.length === 14 && name.toLowerCase() === 'content-length') sized = true;
+      else if (name.length === 4 && name.toLowerCase() === 'host') hosted = true;
       head += `${name}: ${headers[i + 1]!}\r\n`;
+    }
+    // HTTP/1.1 requires a Host; an HTTP/1.0 client may not have sent one.
+    if (!hosted) {
+      const { endpoint } = this.pool;
+      head += `host: ${endpoint.host ?? `${endpoint.hostname}:${endpoint.port}`}\r\n`;
     }
     if (body === null) {
       if (!sized && PAYLOAD_METHODS.has(method)) head += `content-length: 0\r\n`;
@@ -589,7 +597,7 @@ export class LlhttpClient {
       this.pools.set(key, created);
       pool = created;
     }
-    const x = new Exchange(pool, request, handler);
+    const x = new Exchange(request, handler);
     handler.onConnect?.(x.abort);
     if (x.done) return;
     pool.take().start(x);
