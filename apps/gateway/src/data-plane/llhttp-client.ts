@@ -85,6 +85,14 @@ export class UpstreamClosed extends Error {
   }
 }
 
+/** The parts of a socket's libuv stream handle the client uses. */
+interface StreamHandle {
+  isStreamBase?: boolean;
+  _consumed?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
 interface ParserBinding {
   new (): Parser;
   RESPONSE: number;
@@ -92,6 +100,7 @@ interface ParserBinding {
   kOnHeadersComplete: number;
   kOnBody: number;
   kOnMessageComplete: number;
+  kOnExecute: number;
 }
 
 interface Parser {
@@ -99,6 +108,9 @@ interface Parser {
   execute(data: Buffer): number | Error;
   finish(): number | Error | undefined;
   close(): void;
+  /** Reads the socket's handle directly in C++; results come to `kOnExecute`. */
+  consume(handle: unknown): void;
+  unconsume(): void;
   [key: number]: unknown;
 }
 
@@ -182,6 +194,8 @@ class Connection {
   idle = false;
   keepAliveMs: number;
   private headers: string[] = [];
+  /** The socket's handle while the parser consumes it. */
+  private handle: StreamHandle | undefined;
 
   constructor(
     readonly pool: Pool,
@@ -211,6 +225,7 @@ class Connection {
     parser[binding.kOnHeadersComplete] = this.onHeadersComplete;
     parser[binding.kOnBody] = this.onBody;
     parser[binding.kOnMessageComplete] = this.onMessageComplete;
+    parser[binding.kOnExecute] = this.onExecuted;
     this.parser = parser;
     this.socket.on('data', this.onData);
     this.socket.on('end', this.onEnd);
@@ -220,6 +235,15 @@ class Connection {
 
   private readonly onConnected = (): void => {
     this.connected = true;
+    // As node:http's server does: the parser reads the socket's handle itself, so answers
+    // skip the socket's readable stream ('data' events) entirely. End of stream and errors
+    // still come through the socket.
+    const handle = (this.socket as unknown as { _handle?: StreamHandle | null })._handle;
+    if (handle?.isStreamBase && !handle._consumed) {
+      handle._consumed = true;
+      this.parser.consume(handle);
+      this.handle = handle;
+    }
     if (this.exchange) this.deadline = this.pool.clock.now + this.pool.options.firstByteTimeoutMs;
   };
 
@@ -294,10 +318,17 @@ class Connection {
     try {
       result = this.parser.execute(data);
     } catch (error) {
-      // A handler threw inside a parser callback: that exchange fails, the process goes on.
-      this.failOrDrop(error instanceof Error ? error : new Error(String(error)));
+      this.handlerThrew(error);
       return;
     }
+    if (result instanceof Error) {
+      const code = (result as Error & { code?: string }).code ?? 'HPE_INVALID';
+      this.failOrDrop(new UpstreamProtocolError(code));
+    }
+  };
+
+  /** What the parser made of bytes it read from a consumed handle. */
+  private readonly onExecuted = (result: number | Error): void => {
     if (result instanceof Error) {
       const code = (result as Error & { code?: string }).code ?? 'HPE_INVALID';
       this.failOrDrop(new UpstreamProtocolError(code));
@@ -339,6 +370,10 @@ class Connection {
 
   private readonly onClose = (): void => {
     this.pool.forget(this);
+    if (this.handle) {
+      this.handle = undefined;
+      this.parser.unconsume();
+    }
     if (this.exchange) this.failOrDrop(new UpstreamClosed());
     // Not while a parser callback may still be on the stack.
     setImmediate(() => this.parser.close());
@@ -389,44 +424,68 @@ class Connection {
     const x = this.exchange;
     if (!x || x.done) return 1;
     x.answered = true;
-    if (status < 200 && status !== 101) {
-      x.informational = true;
-      x.handler.onHeaders?.(status, headers, this.resume, message);
+    try {
+      if (status < 200 && status !== 101) {
+        x.informational = true;
+        x.handler.onHeaders?.(status, headers, this.resume, message);
+        return 1;
+      }
+      if (upgrade || status === 101) {
+        x.fail(new UpstreamProtocolError('UNEXPECTED_UPGRADE'));
+        return 1;
+      }
+      x.keepAlive = keepAlive;
+      if (keepAlive) this.keepAliveMs = keepAliveHint(headers, this.pool.options.keepAliveMs);
+      this.deadline = this.pool.clock.now + this.pool.options.idleTimeoutMs;
+      if (x.handler.onHeaders?.(status, headers, this.resume, message) === false && !x.done)
+        this.pause();
+      return x.skipBody ? 1 : 0;
+    } catch (error) {
+      this.handlerThrew(error);
       return 1;
     }
-    if (upgrade || status === 101) {
-      x.fail(new UpstreamProtocolError('UNEXPECTED_UPGRADE'));
-      return 1;
-    }
-    x.keepAlive = keepAlive;
-    if (keepAlive) this.keepAliveMs = keepAliveHint(headers, this.pool.options.keepAliveMs);
-    this.deadline = this.pool.clock.now + this.pool.options.idleTimeoutMs;
-    if (x.handler.onHeaders?.(status, headers, this.resume, message) === false && !x.done)
-      this.pause();
-    return x.skipBody ? 1 : 0;
   };
+
+  /**
+   * A handler threw inside a parser callback. On a consumed handle nothing above the parser
+   * would catch it (it would reach the process as uncaught): that exchange fails instead.
+   */
+  private handlerThrew(error: unknown): void {
+    this.failOrDrop(error instanceof Error ? error : new Error(String(error)));
+  }
 
   /**
    * The client is not taking the body as fast as it comes: stop reading. The upstream is not
    * silent then, so the idle timeout waits until reading resumes.
    */
   private pause(): void {
-    this.socket.pause();
+    if (this.handle) this.handle.readStop();
+    else this.socket.pause();
     this.deadline = 0;
+  }
+
+  private resumeReading(): void {
+    if (this.handle) {
+      if (!this.socket.destroyed) this.handle.readStart();
+    } else this.socket.resume();
   }
 
   private readonly resume = (): void => {
     if (!this.exchange) return;
     this.deadline = this.pool.clock.now + this.pool.options.idleTimeoutMs;
-    this.socket.resume();
+    this.resumeReading();
   };
 
   private readonly onBody = (chunk: Buffer): void => {
     const x = this.exchange;
     if (!x || x.done) return;
-    if (x.handler.onData?.(chunk) === false && !x.done) this.pause();
-    else if (this.deadline !== 0)
-      this.deadline = this.pool.clock.now + this.pool.options.idleTimeoutMs;
+    try {
+      if (x.handler.onData?.(chunk) === false && !x.done) this.pause();
+      else if (this.deadline !== 0)
+        this.deadline = this.pool.clock.now + this.pool.options.idleTimeoutMs;
+    } catch (error) {
+      this.handlerThrew(error);
+    }
   };
 
   private readonly onMessageComplete = (): void => {
@@ -437,7 +496,12 @@ class Connection {
       return;
     }
     x.done = true;
-    x.handler.onComplete?.(null);
+    try {
+      x.handler.onComplete?.(null);
+    } catch (error) {
+      this.handlerThrew(error);
+      return;
+    }
     this.release(x);
   };
 
@@ -457,7 +521,7 @@ class Connection {
       this.socket.destroy();
       return;
     }
-    this.socket.resume();
+    this.resumeReading();
     this.deadline = this.pool.clock.now + this.keepAliveMs;
     this.idle = true;
     this.pool.idle.push(this);
