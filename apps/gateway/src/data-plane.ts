@@ -65,8 +65,9 @@ const NO_BODY = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'TRACE']);
 
 /**
  * The data plane: `/apps/<id>/…` resolved against the in-memory route table, authorised from
- * in-memory state, and streamed to the upstream through undici's keep-alive pools (see
- * docs/decisions/0005). No database, no Nest pipeline, no log line per request.
+ * in-memory state, and streamed to the upstream through keep-alive pools: the llhttp client
+ * by default, undici as the fallback (docs/decisions/0019, 0005). No database, no Nest
+ * pipeline, no log line per request.
  */
 export class DataPlane {
   /** Per-route counters and latency histogram, for the metrics endpoint. */

@@ -204,7 +204,7 @@ export interface DownstreamHeaders {
 }
 
 /**
- * The upstream's response headers (undici's raw list) without hop-by-hop and
+ * The upstream's response headers (the raw list either client gives) without hop-by-hop and
  * `Connection`-named ones, as a flat list for `writeHead`. Nothing is added: no CORS, no cache
  * policy, no security headers on someone else's app.
  */
