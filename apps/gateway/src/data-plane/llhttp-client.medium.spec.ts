@@ -484,6 +484,60 @@ describe('LlhttpClient', () => {
     expect(received).toBe(total);
   });
 
+  it("ignores a resume from an earlier exchange's handler once the socket serves the next", async () => {
+    const total = 8 << 20;
+    const up = await upstream((socket, _request, index) => {
+      if (up.received[index]!.split('\r\n\r\n').length <= 2) socket.write(OK);
+      else {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${total}\r\n\r\n`);
+        socket.write(Buffer.alloc(total, 97));
+      }
+    });
+    const c = client();
+    let stale: () => void = () => undefined;
+    await new Promise<void>((resolve, reject) =>
+      c.dispatch(
+        up.endpoint,
+        { path: '/', method: 'GET', headers: [], body: null },
+        {
+          onHeaders: (_s, _h, resume) => ((stale = resume), true),
+          onData: () => true,
+          onComplete: () => resolve(),
+          onError: reject,
+        },
+      ),
+    );
+    let received = 0;
+    let resume: () => void = () => undefined;
+    const done = new Promise<void>((resolve, reject) =>
+      c.dispatch(
+        up.endpoint,
+        { path: '/', method: 'GET', headers: [], body: null },
+        {
+          onHeaders: (_s, _h, r) => ((resume = r), true),
+          onData(chunk) {
+            received += chunk.length;
+            return received >= total; // paused after the first chunk
+          },
+          onComplete: () => resolve(),
+          onError: reject,
+        },
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const before = received;
+    expect(before).toBeLessThan(total / 4);
+    stale();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(up.connections).toHaveLength(1);
+    expect(received).toBe(before);
+    // The handler's own resume is called each time it has taken a chunk.
+    const pump = setInterval(() => resume(), 5);
+    await done;
+    clearInterval(pump);
+    expect(received).toBe(total);
+  });
+
   it('closes idle sockets on close() and refuses new requests after it', async () => {
     const up = await upstream((socket) => socket.write(OK));
     const c = client();

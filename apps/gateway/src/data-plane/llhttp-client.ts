@@ -168,6 +168,14 @@ class Exchange {
     this.fail(reason ?? new Error('the request was aborted'));
   };
 
+  /**
+   * Given to the handler with the headers. Bound to this exchange: a handler whose answer has
+   * ended (a late 'drain') cannot restart reads for the next exchange on the same socket.
+   */
+  readonly resume = (): void => {
+    this.conn?.resumeFor(this);
+  };
+
   fail(error: Error): void {
     if (this.done) return;
     this.done = true;
@@ -427,7 +435,7 @@ class Connection {
     try {
       if (status < 200 && status !== 101) {
         x.informational = true;
-        x.handler.onHeaders?.(status, headers, this.resume, message);
+        x.handler.onHeaders?.(status, headers, x.resume, message);
         return 1;
       }
       if (upgrade || status === 101) {
@@ -437,7 +445,7 @@ class Connection {
       x.keepAlive = keepAlive;
       if (keepAlive) this.keepAliveMs = keepAliveHint(headers, this.pool.options.keepAliveMs);
       this.deadline = this.pool.clock.now + this.pool.options.idleTimeoutMs;
-      if (x.handler.onHeaders?.(status, headers, this.resume, message) === false && !x.done)
+      if (x.handler.onHeaders?.(status, headers, x.resume, message) === false && !x.done)
         this.pause();
       return x.skipBody ? 1 : 0;
     } catch (error) {
@@ -470,11 +478,12 @@ class Connection {
     } else this.socket.resume();
   }
 
-  private readonly resume = (): void => {
-    if (!this.exchange) return;
+  /** Reading goes on for `x`, unless the connection has moved on from it. */
+  resumeFor(x: Exchange): void {
+    if (this.exchange !== x) return;
     this.deadline = this.pool.clock.now + this.pool.options.idleTimeoutMs;
     this.resumeReading();
-  };
+  }
 
   private readonly onBody = (chunk: Buffer): void => {
     const x = this.exchange;
