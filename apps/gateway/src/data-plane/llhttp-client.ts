@@ -11,7 +11,10 @@ import { connect as tlsConnect } from 'node:tls';
  * runs on either; undici stays the fallback where the binding is missing.
  */
 
-/** The hooks a forwarded request reports to (undici's older `DispatchHandler` interface). */
+/**
+ * The hooks a forwarded request reports to (undici's older `DispatchHandler` interface). This
+ * client calls those that are there; undici refuses a handler without all five.
+ */
 export interface UpstreamHandler {
   /** Called first, with the function that aborts the exchange. */
   onConnect?(abort: (reason?: Error) => void): void;

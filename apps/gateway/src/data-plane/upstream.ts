@@ -72,15 +72,20 @@ export class Upstreams {
   private readonly unverified: Agent | undefined;
   private readonly byRoute = new WeakMap<RouteSpec, Upstream>();
 
-  constructor(limits: ProxyLimits) {
-    this.client = limits.upstreamClient === 'llhttp' && llhttpBinding ? 'llhttp' : 'undici';
-    if (this.client === 'llhttp') {
-      this.llhttp = new LlhttpClient({
-        connectTimeoutMs: limits.connectTimeoutMs,
-        firstByteTimeoutMs: limits.firstByteTimeoutMs,
-        idleTimeoutMs: limits.idleTimeoutMs,
-        keepAliveMs: KEEP_ALIVE_MS,
-      });
+  /** `binding` is node:http's parser, when this Node release exposes it (null: it does not). */
+  constructor(limits: ProxyLimits, binding: typeof llhttpBinding | null = llhttpBinding) {
+    this.client = 'undici';
+    if (limits.upstreamClient === 'llhttp' && binding) {
+      this.client = 'llhttp';
+      this.llhttp = new LlhttpClient(
+        {
+          connectTimeoutMs: limits.connectTimeoutMs,
+          firstByteTimeoutMs: limits.firstByteTimeoutMs,
+          idleTimeoutMs: limits.idleTimeoutMs,
+          keepAliveMs: KEEP_ALIVE_MS,
+        },
+        binding,
+      );
       return;
     }
     const options = {
