@@ -202,7 +202,6 @@ class Connection {
   connected = false;
   /** When the current phase times out, on the pool's coarse clock; 0 for never. */
   deadline: number;
-  idle = false;
   keepAliveMs: number;
   private headers: string[] = [];
   /** The socket's handle while the parser consumes it. */
@@ -262,7 +261,6 @@ class Connection {
   start(x: Exchange): void {
     this.exchange = x;
     x.conn = this;
-    this.idle = false;
     this.served++;
     if (this.connected) this.deadline = this.pool.clock.now + this.pool.options.firstByteTimeoutMs;
     const { method, path, headers, body } = x.request;
@@ -324,21 +322,12 @@ class Connection {
     body.once('error', (error: Error) => x.fail(error));
   }
 
+  /** Bytes read through the socket (before the handle is consumed, and on TLS until then). */
   private readonly onData = (data: Buffer): void => {
-    let result: number | Error;
-    try {
-      result = this.parser.execute(data);
-    } catch (error) {
-      this.handlerThrew(error);
-      return;
-    }
-    if (result instanceof Error) {
-      const code = (result as Error & { code?: string }).code ?? 'HPE_INVALID';
-      this.failOrDrop(new UpstreamProtocolError(code));
-    }
+    this.onExecuted(this.parser.execute(data));
   };
 
-  /** What the parser made of bytes it read from a consumed handle. */
+  /** What the parser made of bytes it was given, or read itself from a consumed handle. */
   private readonly onExecuted = (result: number | Error): void => {
     if (result instanceof Error) {
       const code = (result as Error & { code?: string }).code ?? 'HPE_INVALID';
@@ -348,18 +337,9 @@ class Connection {
 
   /** The upstream finished sending: a body read until close ends here. */
   private readonly onEnd = (): void => {
-    let result: number | Error | undefined;
-    try {
-      result = this.parser.finish();
-    } catch (error) {
-      this.failOrDrop(error instanceof Error ? error : new Error(String(error)));
-      return;
-    }
-    if (result instanceof Error) {
+    // An error (the answer stopped short) or an exchange still waiting: either way unfinished.
+    if (this.parser.finish() instanceof Error || this.exchange)
       this.failOrDrop(new UpstreamClosed());
-      return;
-    }
-    if (this.exchange) this.failOrDrop(new UpstreamClosed());
     else this.socket.destroy();
   };
 
@@ -458,8 +438,9 @@ class Connection {
   };
 
   /**
-   * A handler threw inside a parser callback. On a consumed handle nothing above the parser
-   * would catch it (it would reach the process as uncaught): that exchange fails instead.
+   * A handler threw inside a parser callback. Every callback that calls a handler catches, as
+   * nothing above the parser would: on a consumed handle the exception would reach the process
+   * as uncaught. That exchange fails instead.
    */
   private handlerThrew(error: unknown): void {
     this.failOrDrop(error instanceof Error ? error : new Error(String(error)));
@@ -535,7 +516,6 @@ class Connection {
     }
     this.resumeReading();
     this.deadline = this.pool.clock.now + this.keepAliveMs;
-    this.idle = true;
     this.pool.idle.push(this);
   }
 }
@@ -606,6 +586,10 @@ class Clock {
   };
 }
 
+/**
+ * The connections to one endpoint. A pool lives as long as its client, empty or not: a route
+ * resolves its pool once, and the pools are one small object per target ever used.
+ */
 class Pool {
   readonly idle: Connection[] = [];
   readonly all = new Set<Connection>();
@@ -624,7 +608,7 @@ class Pool {
     for (;;) {
       const conn = this.idle.pop();
       if (!conn) return this.fresh();
-      if (!conn.socket.destroyed && conn.idle) return conn;
+      if (!conn.socket.destroyed) return conn;
     }
   }
 
@@ -643,6 +627,9 @@ class Pool {
   }
 }
 
+/** Sends one request on a pool's connection; the handler hears how it goes. */
+export type SendUpstream = (request: UpstreamRequest, handler: UpstreamHandler) => void;
+
 /** The keep-alive pools of every upstream endpoint, and the dispatch into them. */
 export class LlhttpClient {
   private readonly pools = new Map<string, Pool>();
@@ -658,25 +645,41 @@ export class LlhttpClient {
     this.clock = new Clock(options, this.pools);
   }
 
-  dispatch(endpoint: UpstreamEndpoint, request: UpstreamRequest, handler: UpstreamHandler): void {
-    if (this.closed) {
-      handler.onError?.(new Error('the data plane is shutting down'));
-      return;
-    }
+  /**
+   * The sender to one endpoint, its pool resolved here once: the data plane keeps one per
+   * route version, so a request does no lookup.
+   */
+  to(endpoint: UpstreamEndpoint): SendUpstream {
     const key = `${endpoint.tls ? 's' : ''}${endpoint.verifyTls ? '' : '!'}${endpoint.hostname}:${endpoint.port}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      const created: Pool = new Pool(endpoint, this.options, this.clock, this.binding, () => {
-        if (this.pools.get(key) === created && created.all.size === 0) this.pools.delete(key);
-        if (this.closed && this.pools.size === 0) this.drained?.();
+      pool = new Pool(endpoint, this.options, this.clock, this.binding, () => {
+        if (this.closed && this.open() === 0) this.drained?.();
       });
-      this.pools.set(key, created);
-      pool = created;
+      this.pools.set(key, pool);
     }
-    const x = new Exchange(request, handler);
-    handler.onConnect?.(x.abort);
-    if (x.done) return;
-    pool.take().start(x);
+    const target = pool;
+    return (request, handler) => {
+      if (this.closed) {
+        handler.onError?.(new Error('the data plane is shutting down'));
+        return;
+      }
+      const x = new Exchange(request, handler);
+      handler.onConnect?.(x.abort);
+      if (x.done) return;
+      target.take().start(x);
+    };
+  }
+
+  /** One request to `endpoint` (`to(endpoint)` once, for many requests). */
+  dispatch(endpoint: UpstreamEndpoint, request: UpstreamRequest, handler: UpstreamHandler): void {
+    this.to(endpoint)(request, handler);
+  }
+
+  private open(): number {
+    let open = 0;
+    for (const pool of this.pools.values()) open += pool.all.size;
+    return open;
   }
 
   /** Closes idle sockets now and the others once their exchange ends. */
@@ -686,7 +689,7 @@ export class LlhttpClient {
       pool.closing = true;
       for (const conn of pool.idle.splice(0)) conn.socket.destroy();
     }
-    if (this.pools.size === 0) return Promise.resolve();
+    if (this.open() === 0) return Promise.resolve();
     return new Promise((resolve) => (this.drained = resolve));
   }
 }

@@ -121,8 +121,7 @@ export class Upstreams {
   }
 
   private dispatcherFor(endpoint: Omit<Upstream, 'dispatch'>): Upstream['dispatch'] {
-    const llhttp = this.llhttp;
-    if (llhttp) return (request, handler) => llhttp.dispatch(endpoint, request, handler);
+    if (this.llhttp) return this.llhttp.to(endpoint);
     const agent = endpoint.verifyTls ? this.verified! : this.unverified!;
     const origin = endpoint.origin;
     return (request, handler) =>
