@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
+import { llhttpBinding } from '../apps/gateway/src/data-plane/llhttp-client';
 import { childTask } from './support/child';
 
 /**
@@ -149,32 +150,23 @@ const server =
 /**
  * An experiment, not a data plane (docs/decisions/0018): node:http in front, and behind it a
  * pool of plain sockets to the upstream, each answer parsed by Node's own llhttp binding (what
- * node:http uses, reached through the deprecated `process.binding`), no client library. GET
+ * node:http uses, reached as the data plane's llhttp client reaches it), no client library. GET
  * and HEAD without a body only, and no error handling beyond a 502: enough to see what a
  * hand-made client could save against undici.
  */
 function rawParserCore() {
-  interface Binding {
-    HTTPParser: {
-      new (): RawParser;
-      RESPONSE: number;
-      kOnHeadersComplete: number;
-      kOnBody: number;
-      kOnMessageComplete: number;
-    };
-  }
-  interface RawParser {
-    initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-    execute(data: Buffer): number | Error;
-    [key: number]: unknown;
-  }
   type Exchange = { res: ServerResponse; head: boolean };
-  // Quietly: the bench reads the child's first output line as its port.
-  process.noDeprecation = true;
-  const { HTTPParser } = (process as unknown as { binding(name: string): Binding }).binding(
-    'http_parser',
-  );
-  const idle: { socket: Socket; parser: RawParser; current: { x?: Exchange } }[] = [];
+  // The parser node:http uses, reached as the data plane's client reaches it.
+  const HTTPParser =
+    llhttpBinding ??
+    ((): never => {
+      throw new Error("this Node release does not expose node:http's parser");
+    })();
+  const idle: {
+    socket: Socket;
+    parser: InstanceType<typeof HTTPParser>;
+    current: { x?: Exchange };
+  }[] = [];
   const port = Number(target.port);
   const host = target.host;
   function connection() {
