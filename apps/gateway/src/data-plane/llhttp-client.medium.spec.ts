@@ -139,6 +139,31 @@ function send(
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 
+/**
+ * A GET whose body goes to `onChunk` (false pauses reading); `resume` is the one its handler
+ * was given, and `done` settles with the answer.
+ */
+function streamed(
+  c: LlhttpClient,
+  endpoint: UpstreamEndpoint,
+  onChunk: (chunk: Buffer) => boolean,
+): { done: Promise<void>; resume: () => void } {
+  const out = { done: Promise.resolve(), resume: () => undefined as void };
+  out.done = new Promise<void>((resolve, reject) =>
+    c.dispatch(
+      endpoint,
+      { path: '/', method: 'GET', headers: [], body: null },
+      {
+        onHeaders: (_s, _h, resume) => ((out.resume = resume), true),
+        onData: onChunk,
+        onComplete: () => resolve(),
+        onError: reject,
+      },
+    ),
+  );
+  return out;
+}
+
 describe('LlhttpClient', () => {
   it('reuses a kept-alive connection, and opens another only when one is busy', async () => {
     const up = await upstream((socket) => socket.write(OK));
@@ -373,26 +398,14 @@ describe('LlhttpClient', () => {
       setTimeout(() => socket.write('-last'), 300);
     });
     const c = client({ idleTimeoutMs: 100 });
-    let resume: () => void = () => undefined;
     let body = '';
-    const done = new Promise<void>((resolve, reject) =>
-      c.dispatch(
-        up.endpoint,
-        { path: '/', method: 'GET', headers: [], body: null },
-        {
-          onHeaders: (_s, _h, r) => ((resume = r), true),
-          onData(chunk) {
-            body += chunk.toString();
-            // Paused past the idle timeout, then resumed before the rest comes.
-            if (body === 'first') setTimeout(() => resume(), 250);
-            return body !== 'first';
-          },
-          onComplete: () => resolve(),
-          onError: reject,
-        },
-      ),
-    );
-    await done;
+    const get = streamed(c, up.endpoint, (chunk) => {
+      body += chunk.toString();
+      // Paused past the idle timeout, then resumed before the rest comes.
+      if (body === 'first') setTimeout(() => get.resume(), 250);
+      return body !== 'first';
+    });
+    await get.done;
     expect(body).toBe('first-last');
   });
 
@@ -454,33 +467,21 @@ describe('LlhttpClient', () => {
     });
     const c = client();
     let received = 0;
-    let resume: () => void = () => undefined;
     let paused = false;
-    const done = new Promise<void>((resolve, reject) =>
-      c.dispatch(
-        up.endpoint,
-        { path: '/', method: 'GET', headers: [], body: null },
-        {
-          onHeaders: (_s, _h, r) => ((resume = r), true),
-          onData(chunk) {
-            received += chunk.length;
-            if (received < total && !paused) {
-              paused = true;
-              return false;
-            }
-            return true;
-          },
-          onComplete: () => resolve(),
-          onError: reject,
-        },
-      ),
-    );
+    const get = streamed(c, up.endpoint, (chunk) => {
+      received += chunk.length;
+      if (received < total && !paused) {
+        paused = true;
+        return false;
+      }
+      return true;
+    });
     // Let the upstream fill every buffer it can while the handler is paused.
     await new Promise((r) => setTimeout(r, 200));
     const whilePaused = received;
     expect(whilePaused).toBeLessThan(total / 4);
-    resume();
-    await done;
+    get.resume();
+    await get.done;
     expect(received).toBe(total);
   });
 
@@ -494,36 +495,14 @@ describe('LlhttpClient', () => {
       }
     });
     const c = client();
-    let stale: () => void = () => undefined;
-    await new Promise<void>((resolve, reject) =>
-      c.dispatch(
-        up.endpoint,
-        { path: '/', method: 'GET', headers: [], body: null },
-        {
-          onHeaders: (_s, _h, resume) => ((stale = resume), true),
-          onData: () => true,
-          onComplete: () => resolve(),
-          onError: reject,
-        },
-      ),
-    );
+    const first = streamed(c, up.endpoint, () => true);
+    await first.done;
+    const stale = first.resume;
     let received = 0;
-    let resume: () => void = () => undefined;
-    const done = new Promise<void>((resolve, reject) =>
-      c.dispatch(
-        up.endpoint,
-        { path: '/', method: 'GET', headers: [], body: null },
-        {
-          onHeaders: (_s, _h, r) => ((resume = r), true),
-          onData(chunk) {
-            received += chunk.length;
-            return received >= total; // paused after the first chunk
-          },
-          onComplete: () => resolve(),
-          onError: reject,
-        },
-      ),
-    );
+    const second = streamed(c, up.endpoint, (chunk) => {
+      received += chunk.length;
+      return received >= total; // paused after the first chunk
+    });
     await new Promise((r) => setTimeout(r, 100));
     const before = received;
     expect(before).toBeLessThan(total / 4);
@@ -532,8 +511,8 @@ describe('LlhttpClient', () => {
     expect(up.connections).toHaveLength(1);
     expect(received).toBe(before);
     // The handler's own resume is called each time it has taken a chunk.
-    const pump = setInterval(() => resume(), 5);
-    await done;
+    const pump = setInterval(() => second.resume(), 5);
+    await second.done;
     clearInterval(pump);
     expect(received).toBe(total);
   });
