@@ -7,6 +7,7 @@ import { TokenError, type JwtTokens, type TokenClaims } from '../infrastructure/
 import type { AccessDirectory } from './access-directory';
 import type { DeviceRegistry } from './device-registry.port';
 import type { NetworkPolicy } from './network-policy';
+import { VerifiedTokenCache } from './verified-token-cache';
 
 export const SESSION_COOKIE = 'nekzus_session';
 export const CSRF_COOKIE = 'nekzus_csrf';
@@ -16,7 +17,7 @@ export const ADMIN_SUBJECT_PREFIX = 'user-';
 /** Prefixes of API keys: ours, and Nekzus's for keys a user carries over. */
 export const API_KEY_PREFIXES = ['nkz_', 'nekzus_'] as const;
 
-/** Verified tokens kept (a few hundred bytes each); the least recently used go first. */
+/** Verified tokens kept (a few hundred bytes each); when full, one not read lately goes. */
 const VERIFIED_TOKEN_CACHE = 10_000;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -40,7 +41,7 @@ export const sha256Hex = (value: string) => createHash('sha256').update(value).d
  * the proxy can both call it on every request.
  */
 export class Authenticator {
-  private readonly verifiedTokens = new Map<string, TokenClaims>();
+  private readonly verifiedTokens = new VerifiedTokenCache(VERIFIED_TOKEN_CACHE);
   constructor(
     private readonly tokens: JwtTokens,
     private readonly directory: AccessDirectory,
@@ -194,24 +195,11 @@ export class Authenticator {
     if (cached) return cached;
     const claims = await this.tokens.verify(token);
     this.verifiedTokens.set(token, claims);
-    if (this.verifiedTokens.size > VERIFIED_TOKEN_CACHE) {
-      const oldest = this.verifiedTokens.keys().next().value;
-      if (oldest !== undefined) this.verifiedTokens.delete(oldest);
-    }
     return claims;
   }
 
-  /** The cached claims of a token not yet expired (an expired one leaves the cache). */
   private cachedClaims(token: string): TokenClaims | undefined {
-    const cached = this.verifiedTokens.get(token);
-    if (cached === undefined) return undefined;
-    if (cached.exp * 1000 > this.now()) {
-      this.verifiedTokens.delete(token);
-      this.verifiedTokens.set(token, cached);
-      return cached;
-    }
-    this.verifiedTokens.delete(token);
-    return undefined;
+    return this.verifiedTokens.get(token, this.now());
   }
 
   principalOf(claims: TokenClaims, via: 'bearer' | 'cookie'): Principal {
