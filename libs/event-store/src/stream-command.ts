@@ -1,4 +1,10 @@
-import { DomainError, type CommandContext, type Decider, type DomainEvent } from '#libs/kernel';
+import {
+  DomainError,
+  SecondChanceMap,
+  type CommandContext,
+  type Decider,
+  type DomainEvent,
+} from '#libs/kernel';
 import { WrongExpectedVersion } from './errors';
 import type { EventStore, NewEvent } from './event-store.port';
 import { uuidv7 } from './uuid';
@@ -22,29 +28,21 @@ export class ConcurrencyConflict extends DomainError {
 /**
  * Folded states of recently used streams, so a command reads only the events appended since
  * (from the cached revision on), not the whole stream. Entries are prefixes of the stream and
- * never wrong, only possibly behind; the least recently used go first.
+ * never wrong, only possibly behind; when full, one not used lately goes (second chance).
  */
 export class StreamStateCache<S> {
-  private readonly entries = new Map<string, { revision: bigint; state: S }>();
+  private readonly entries: SecondChanceMap<string, { revision: bigint; state: S }>;
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(capacity = 10_000) {
+    this.entries = new SecondChanceMap(capacity);
+  }
 
   get(stream: string): { revision: bigint; state: S } | undefined {
-    const entry = this.entries.get(stream);
-    if (entry) {
-      this.entries.delete(stream);
-      this.entries.set(stream, entry);
-    }
-    return entry;
+    return this.entries.get(stream);
   }
 
   set(stream: string, revision: bigint, state: S): void {
-    this.entries.delete(stream);
     this.entries.set(stream, { revision, state });
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
   }
 }
 
