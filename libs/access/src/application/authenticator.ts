@@ -198,6 +198,7 @@ export class Authenticator {
     return claims;
   }
 
+  /** The cached claims of a token not yet expired (an expired one leaves the cache). */
   private cachedClaims(token: string): TokenClaims | undefined {
     return this.verifiedTokens.get(token, this.now());
   }
