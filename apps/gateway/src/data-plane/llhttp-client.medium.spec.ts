@@ -108,8 +108,7 @@ function send(
       completed: false,
     };
     let abort: (e?: Error) => void = () => undefined;
-    c.dispatch(
-      endpoint,
+    c.to(endpoint)(
       { path: '/', method: 'GET', headers: ['Host', 'app.test'], body: null, ...request },
       {
         onConnect: (a) => (abort = a),
@@ -150,8 +149,7 @@ function streamed(
 ): { done: Promise<void>; resume: () => void } {
   const out = { done: Promise.resolve(), resume: () => undefined as void };
   out.done = new Promise<void>((resolve, reject) =>
-    c.dispatch(
-      endpoint,
+    c.to(endpoint)(
       { path: '/', method: 'GET', headers: [], body: null },
       {
         onHeaders: (_s, _h, resume) => ((out.resume = resume), true),
@@ -443,8 +441,7 @@ describe('LlhttpClient', () => {
     const c = client();
     const broken = new Error('handler bug');
     const heard = await new Promise<Error>((resolve) =>
-      c.dispatch(
-        up.endpoint,
+      c.to(up.endpoint)(
         { path: '/', method: 'GET', headers: [], body: null },
         {
           onHeaders: () => {

@@ -671,11 +671,6 @@ export class LlhttpClient {
     };
   }
 
-  /** One request to `endpoint` (`to(endpoint)` once, for many requests). */
-  dispatch(endpoint: UpstreamEndpoint, request: UpstreamRequest, handler: UpstreamHandler): void {
-    this.to(endpoint)(request, handler);
-  }
-
   private open(): number {
     let open = 0;
     for (const pool of this.pools.values()) open += pool.all.size;
