@@ -1,7 +1,11 @@
 export * from './event-store.port';
 export * from './errors';
 export * from './schema-registry';
-export { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
+export {
+  defaultStayAwakeUs,
+  SqliteEventStore,
+  type SqliteEventStoreOptions,
+} from './sqlite/sqlite-event-store';
 export { verifyChain, type ChainReport } from './sqlite/verify-chain';
 export { GENESIS_HASH, type Synchronous } from './sqlite/sqlite-schema';
 export * from './stream-command';

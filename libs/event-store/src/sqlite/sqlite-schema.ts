@@ -28,7 +28,17 @@ const STATEMENTS = [
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
+/**
+ * Page size of a new events file. 8 KiB instead of SQLite's 4 KiB: a replay reads every page
+ * once, one pread per page, and at ~1.1 KB per event half the pages is a tenth of the replay's
+ * time; a commit writes its handful of pages no slower (decision 0021). A file created with
+ * another page size keeps it: WAL mode cannot change it.
+ */
+export const PAGE_SIZE = 8192;
+
 export function applyPragmas(db: Database.Database, synchronous: Synchronous): void {
+  // Only takes effect while the file is still empty; a no-op on an existing file.
+  db.pragma(`page_size = ${PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('busy_timeout = 10000');

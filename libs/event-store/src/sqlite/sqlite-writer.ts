@@ -2,6 +2,9 @@ import Database from 'better-sqlite3';
 import { chainHash } from './hash-chain';
 import { applyPragmas, ensureSchema, GENESIS_HASH, type Synchronous } from './sqlite-schema';
 
+/** WAL size at which a commit checkpoints it into the file. */
+const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
+
 /** An event already validated and serialised on the caller's side. */
 export interface PreparedEvent {
   id: string;
@@ -62,8 +65,10 @@ export class SqliteEventWriter {
     this.db = new Database(path);
     applyPragmas(this.db, options.synchronous ?? 'FULL');
     // Checkpoint less often than SQLite's default 1,000 pages: the checkpoint runs inside a
-    // commit, and at 1,000 pages it lands in every few group commits under load.
-    this.db.pragma('wal_autocheckpoint = 10000');
+    // commit, and at 1,000 pages it lands in every few group commits under load. ~40 MB of WAL
+    // whatever the file's page size.
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    this.db.pragma(`wal_autocheckpoint = ${Math.round(WAL_CHECKPOINT_BYTES / pageSize)}`);
     ensureSchema(this.db);
     this.now = options.now ?? (() => new Date());
     this.stmt = {
