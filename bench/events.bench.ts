@@ -1,8 +1,10 @@
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
+  defaultStayAwakeUs,
   executeOnStream,
   SqliteEventStore,
   StreamStateCache,
@@ -63,12 +65,38 @@ interface Sizes {
   warmupMs: number;
   measureMs: number;
   logEvents: number;
+  /** Interleaved runs of the figures measured more than once (1 writer, replay with data). */
+  rounds: number;
 }
 
 function sizesFor(options: BenchOptions): Sizes {
   return options.quick
-    ? { warmupMs: 200, measureMs: 1_000, logEvents: 100_000 }
-    : { warmupMs: 500, measureMs: 3_000, logEvents: 1_000_000 };
+    ? { warmupMs: 200, measureMs: 1_000, logEvents: 100_000, rounds: 1 }
+    : { warmupMs: 500, measureMs: 3_000, logEvents: 1_000_000, rounds: 3 };
+}
+
+/** A figure measured in several interleaved runs: the median run, and every run's value. */
+interface Repeated<T> {
+  median: T;
+  values: number[];
+}
+
+/**
+ * Runs every one of `runs` `rounds` times, interleaved (a b c, a b c, …), so that a slow spell
+ * of the machine (its disk and cores are shared) falls on each alike; each keeps its median run.
+ */
+async function interleaved<T>(
+  rounds: number,
+  runs: readonly (() => Promise<T>)[],
+  value: (result: T) => number,
+): Promise<Repeated<T>[]> {
+  const results: T[][] = runs.map(() => []);
+  for (let round = 0; round < rounds; round++)
+    for (const [i, run] of runs.entries()) results[i]!.push(await run());
+  return results.map((rs) => {
+    const sorted = [...rs].sort((a, b) => value(a) - value(b));
+    return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, values: rs.map(value) };
+  });
 }
 
 interface Throughput {
@@ -256,6 +284,8 @@ interface StoreRun {
   mode: AppendMode;
   writers: number;
   writer?: 'worker' | 'inline';
+  /** The store's default unless said (`SqliteEventStoreOptions.stayAwakeUs`). */
+  stayAwakeUs?: number;
   /** FULL unless said: NORMAL only to show how much of a figure the fsync accounts for. */
   synchronous?: Synchronous;
   /** Samples the main thread's event-loop delay during the measured window. */
@@ -286,6 +316,7 @@ async function storeRun(
       schemas,
       synchronous: run.synchronous ?? 'FULL',
       writer: run.writer ?? 'worker',
+      ...(run.stayAwakeUs === undefined ? {} : { stayAwakeUs: run.stayAwakeUs }),
     });
     const owned = ownership(run.writers);
     const pathOwners = new Map(streams.map((s) => [s.route.pathBase, s.route.routeId]));
@@ -352,6 +383,67 @@ async function storeRun(
 
 function delayOf(h: ReturnType<typeof monitorEventLoopDelay>): Delay {
   return { p50Ms: h.percentile(50) / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
+}
+
+/**
+ * The round trip of one short message between this thread and a worker that sends it back,
+ * in µs: what handing an append to the writer thread and its answer back costs on this machine
+ * before any SQL. `asleep`: each thread waits in its event loop until the message wakes it.
+ * `awake`: as the store does with stayAwakeUs, the worker watches a doorbell (an Int32 this
+ * thread bumps after each message) and this thread keeps its event loop turning meanwhile.
+ */
+async function handOffRoundTrip(awake: boolean, count: number): Promise<number> {
+  const doorbell = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(
+    `const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
+     const { doorbell, awake } = workerData;
+     parentPort.on('message', (message) => {
+       parentPort.postMessage(message);
+       if (!awake) return;
+       let until = performance.now() + 0.3, rung = -1;
+       do {
+         const bell = Atomics.load(doorbell, 0);
+         if (bell === rung) continue;
+         rung = bell;
+         const next = receiveMessageOnPort(parentPort);
+         if (next) {
+           parentPort.postMessage(next.message);
+           until = performance.now() + 0.3;
+         }
+       } while (performance.now() < until);
+     });
+     parentPort.postMessage('ready');`,
+    { eval: true, workerData: { doorbell, awake } },
+  );
+  try {
+    await new Promise((resolve) => worker.once('message', resolve));
+    let waiting = false;
+    let turning = false;
+    const turn = (): void => {
+      if (waiting) setImmediate(turn);
+      else turning = false;
+    };
+    const roundTrip = () =>
+      new Promise<void>((resolve) => {
+        worker.once('message', () => {
+          waiting = false;
+          resolve();
+        });
+        worker.postMessage('append');
+        Atomics.add(doorbell, 0, 1);
+        waiting = true;
+        if (awake && !turning) {
+          turning = true;
+          setImmediate(turn);
+        }
+      });
+    for (let i = 0; i < count / 10; i++) await roundTrip();
+    const started = performance.now();
+    for (let i = 0; i < count; i++) await roundTrip();
+    return ((performance.now() - started) * 1000) / count;
+  } finally {
+    await worker.terminate();
+  }
 }
 
 async function idleDelay(sizes: Sizes): Promise<Delay> {
@@ -427,13 +519,19 @@ interface Measurements {
   sizes: Sizes;
   loadBefore: number[];
   loadAfter: number[];
+  /** handOffRoundTrip, µs. */
+  handOffAsleep: number;
+  handOffAwake: number;
   bareFull: Throughput;
   bareFullAgain: Throughput;
   bareNormal: Throughput;
   bareFullBatch: Throughput;
   bareStoreSql: Throughput;
   store1: Throughput;
+  store1Asleep: Throughput;
   store1Inline: Throughput;
+  /** Every run of store1, store1Asleep and store1Inline, in that order (appends/s). */
+  singleRuns: [number[], number[], number[]];
   store64: Throughput;
   store64Normal: Throughput;
   command1: Throughput;
@@ -448,6 +546,9 @@ interface Measurements {
   replayData: ReplayResult;
   replayBare: ReplayResult;
   replayParse: ReplayResult;
+  /** Every interleaved run of replayData and replayParse (events/s); those fields are the medians. */
+  replayDataRuns: number[];
+  replayParseRuns: number[];
   rebuild: RebuildResult;
   rebuildBare: RebuildResult;
 }
@@ -458,19 +559,34 @@ async function measure(options: BenchOptions): Promise<Measurements> {
   const schemasDir = findEventSchemasDir();
   const loadBefore = loadavg();
 
+  progress('baseline: a message to a worker thread and back');
+  const handOffCount = options.quick ? 2_000 : 10_000;
+  const handOffAsleep = await handOffRoundTrip(false, handOffCount);
+  const handOffAwake = await handOffRoundTrip(true, handOffCount);
   progress('baseline: bare better-sqlite3 inserts');
   const bareFull = await bareInsert('FULL', 1, sizes);
   const bareNormal = await bareInsert('NORMAL', 1, sizes);
   const bareFullBatch = await bareInsert('FULL', BATCH, sizes);
   const bareStoreSql = await storeSqlAlone(WRITERS, sizes);
 
-  progress('durable single appends through the store');
-  const store1 = await storeRun({ mode: 'store', writers: 1 }, schemas, sizes);
-  const store1Inline = await storeRun(
-    { mode: 'store', writers: 1, writer: 'inline' },
-    schemas,
-    sizes,
+  progress(
+    `durable single appends through the store, 1 writer: ${sizes.rounds} interleaved rounds of default, stayAwakeUs 0, inline`,
   );
+  const single = await interleaved(
+    sizes.rounds,
+    [
+      () => storeRun({ mode: 'store', writers: 1 }, schemas, sizes),
+      () => storeRun({ mode: 'store', writers: 1, stayAwakeUs: 0 }, schemas, sizes),
+      () => storeRun({ mode: 'store', writers: 1, writer: 'inline' }, schemas, sizes),
+    ],
+    (r) => r.opsPerSecond,
+  );
+  const [store1, store1Asleep, store1Inline] = single.map((r) => r.median) as [
+    Throughput,
+    Throughput,
+    Throughput,
+  ];
+  progress('durable single appends through the store, 64 writers');
   const store64 = await storeRun({ mode: 'store', writers: WRITERS }, schemas, sizes);
   const store64Normal = await storeRun(
     { mode: 'store', writers: WRITERS, synchronous: 'NORMAL' },
@@ -508,9 +624,12 @@ async function measure(options: BenchOptions): Promise<Measurements> {
     const replay = (mode: ReplayTask['mode']) =>
       runChild<ReplayResult>('replay.child', { mode, eventsPath, schemasDir } satisfies ReplayTask);
     const replayStore = await replay('store');
-    const replayData = await replay('store-data');
     const replayBare = await replay('bare');
-    const replayParse = await replay('bare-parse');
+    const [withData, parseFloor] = await interleaved(
+      sizes.rounds,
+      [() => replay('store-data'), () => replay('bare-parse')],
+      rate,
+    );
     progress('rebuilding the routing projection');
     const rebuild = (mode: RebuildTask['mode']) =>
       withTempDir(`rebuild-${mode}`, (readModels) =>
@@ -526,9 +645,11 @@ async function measure(options: BenchOptions): Promise<Measurements> {
     return {
       setupSeconds,
       replay: replayStore,
-      replayData,
+      replayData: withData!.median,
+      replayDataRuns: withData!.values,
       replayBare,
-      replayParse,
+      replayParse: parseFloor!.median,
+      replayParseRuns: parseFloor!.values,
       rebuild: rebuildProjection,
       rebuildBare,
     };
@@ -553,13 +674,17 @@ async function measure(options: BenchOptions): Promise<Measurements> {
     sizes,
     loadBefore,
     loadAfter: loadavg(),
+    handOffAsleep,
+    handOffAwake,
     bareFull,
     bareFullAgain,
     bareNormal,
     bareFullBatch,
     bareStoreSql,
     store1,
+    store1Asleep,
     store1Inline,
+    singleRuns: single.map((r) => r.values) as [number[], number[], number[]],
     store64,
     store64Normal,
     command1,
@@ -577,6 +702,11 @@ async function measure(options: BenchOptions): Promise<Measurements> {
 // The report
 
 const perSecond = (n: number) => `${formatNumber(n)}/s`;
+/** The runs behind a median figure, in the order they ran. */
+const runsOf = (values: readonly number[]) =>
+  values.length > 1
+    ? `median of ${values.length} interleaved runs (${values.map((v) => formatNumber(v)).join(' / ')})`
+    : '1 run';
 const rate = (r: { events: number; seconds: number }) => r.events / r.seconds;
 
 function method(m: Measurements): string[] {
@@ -683,18 +813,44 @@ function buildReport(options: BenchOptions, m: Measurements): BenchReport {
             unit: 'rows/s',
             detail: `its table and 3 indexes; per row the revision read, the chain hash and the INSERT; ~${formatNumber(1e6 / m.bareStoreSql.itemsPerSecond, 1)} µs per row`,
           },
+          {
+            key: 'handOff.asleep',
+            label: 'worker thread round trip, threads asleep',
+            value: m.handOffAsleep,
+            decimals: 1,
+            unit: 'µs',
+            detail:
+              'one short message there and back, each thread waking from its event loop: the two hand-offs of an append with stayAwakeUs 0',
+          },
+          {
+            key: 'handOff.awake',
+            label: 'worker thread round trip, threads awake',
+            value: m.handOffAwake,
+            decimals: 1,
+            unit: 'µs',
+            ratio: { value: ratio(m.handOffAwake, m.handOffAsleep), to: 'asleep' },
+            detail:
+              'the worker watching a doorbell, this thread keeping its loop turning, as the store does by default',
+          },
         ],
       },
       {
         title: `Durable single appends (synchronous=FULL, 1 event/append, ${formatNumber(STREAMS)} streams)`,
         figures: [
-          appends('store.single.1', 'store, 1 writer', m.store1, {
-            text: `≥ ${perSecond(TARGET.singleWriterAppends)}`,
-            pass: m.store1.opsPerSecond >= TARGET.singleWriterAppends,
-          }),
+          {
+            ...appends('store.single.1', 'store, 1 writer', m.store1, {
+              text: `≥ ${perSecond(TARGET.singleWriterAppends)}`,
+              pass: m.store1.opsPerSecond >= TARGET.singleWriterAppends,
+            }),
+            detail: `${runsOf(m.singleRuns[0])}; stayAwakeUs ${defaultStayAwakeUs()} (the default here)`,
+          },
+          {
+            ...appends('store.single.1.asleep', 'store, 1 writer, stayAwakeUs 0', m.store1Asleep),
+            detail: `${runsOf(m.singleRuns[1])}; each thread sleeps until the other wakes it: the default reaches ${formatNumber(ratio(m.store1.opsPerSecond, m.store1Asleep.opsPerSecond), 2)}x of it`,
+          },
           {
             ...appends('store.single.1.inline', 'store, 1 writer, inline writer', m.store1Inline),
-            detail: `${formatNumber(ratio(m.store1.opsPerSecond, m.store1Inline.opsPerSecond), 2)}x: what the worker round trip leaves of the inline figure`,
+            detail: `${runsOf(m.singleRuns[2])}; the worker writer reaches ${formatNumber(ratio(m.store1.opsPerSecond, m.store1Inline.opsPerSecond), 2)}x of it (the hand-off between threads)`,
           },
           {
             ...appends(`store.single.${WRITERS}`, `store, ${WRITERS} writers`, m.store64, {
@@ -764,7 +920,7 @@ function buildReport(options: BenchOptions, m: Measurements): BenchReport {
               text: `≥ ${perSecond(TARGET.replayEventsPerSecond)}`,
               pass: rate(m.replayData) >= TARGET.replayEventsPerSecond,
             },
-            detail: `${formatNumber(m.replayData.seconds, 2)} s; JSON.parse of every event's data and metadata`,
+            detail: `${formatNumber(m.replayData.seconds, 2)} s; JSON.parse of every event's data and metadata; ${runsOf(m.replayDataRuns)}`,
           },
           {
             key: 'replay.peakRss',
@@ -791,7 +947,7 @@ function buildReport(options: BenchOptions, m: Measurements): BenchReport {
             value: rate(m.replayParse),
             unit: 'events/s',
             ratio: { value: ratio(rate(m.replayParse), rate(m.replayBare)), to: 'bare replay' },
-            detail: `${formatNumber(m.replayParse.seconds, 2)} s: the floor of any replay that reads every event's data; JSON.parse alone ${formatNumber(1e6 / rate(m.replayParse) - 1e6 / rate(m.replayBare), 1)} µs per event`,
+            detail: `${formatNumber(m.replayParse.seconds, 2)} s: the floor of any replay that reads every event's data; JSON.parse alone ${formatNumber(1e6 / rate(m.replayParse) - 1e6 / rate(m.replayBare), 1)} µs per event; ${runsOf(m.replayParseRuns)}, each after the store's run of the same round`,
           },
         ],
       },
