@@ -290,18 +290,17 @@ export class SqliteEventStore implements EventStore {
   }
 
   private toRecorded(row: Row): RecordedEvent {
-    // Indexed, not destructured: this runs once per event read, and array destructuring goes
-    // through the iterator protocol.
+    const [position, id, stream, revision, type, schemaVersion, data, metadata, recordedAt] = row;
     return new StoredEvent(
-      row[1],
-      row[2],
-      BigInt(row[3]),
-      BigInt(row[0]),
-      row[4],
-      row[5],
-      row[6],
-      row[7],
-      row[8],
+      id,
+      stream,
+      BigInt(revision),
+      BigInt(position),
+      type,
+      schemaVersion,
+      data,
+      metadata,
+      recordedAt,
       this.schemas,
     );
   }
