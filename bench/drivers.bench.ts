@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { uuidv7 } from '#libs/event-store';
 import type { BenchOptions } from './support/cli';
+import { median } from './support/median';
 import { type BenchReport, type Figure } from './support/report';
 import { withTempDir } from './support/temp-dir';
 
@@ -68,11 +69,6 @@ async function viaTypeorm(dir: string, appends: number, batch: number): Promise<
   const seconds = (performance.now() - started) / 1000;
   await ds.destroy();
   return (appends * batch) / seconds;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export async function runDriversBench(options: BenchOptions): Promise<BenchReport> {

@@ -30,6 +30,7 @@ import type { RebuildResult, RebuildTask } from './rebuild.child';
 import type { ReplayResult, ReplayTask } from './replay.child';
 import { runChild } from './support/child';
 import { progress, runStandalone, type BenchOptions } from './support/cli';
+import { medianItem } from './support/median';
 import { formatNumber, ratio, type BenchReport, type Figure, type Target } from './support/report';
 import {
   benchRoute,
@@ -93,10 +94,7 @@ async function interleaved<T>(
   const results: T[][] = runs.map(() => []);
   for (let round = 0; round < rounds; round++)
     for (const [i, run] of runs.entries()) results[i]!.push(await run());
-  return results.map((rs) => {
-    const sorted = [...rs].sort((a, b) => value(a) - value(b));
-    return { median: sorted[Math.floor((sorted.length - 1) / 2)]!, values: rs.map(value) };
-  });
+  return results.map((rs) => ({ median: medianItem(rs, value), values: rs.map(value) }));
 }
 
 interface Throughput {

@@ -17,6 +17,7 @@ import {
   type CpuShare,
 } from './proxy-tools';
 import { progress, runStandalone, type BenchOptions } from './support/cli';
+import { median } from './support/median';
 import { type BenchReport, type Figure } from './support/report';
 import { withTempDir } from './support/temp-dir';
 
@@ -125,12 +126,6 @@ function parseWrk(out: string): {
     requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function averageShares(all: CpuShare[][]): CpuShare[] {
