@@ -10,19 +10,19 @@ import { SqliteEventStore } from './sqlite-event-store';
 import { PAGE_SIZE } from './sqlite-schema';
 import { verifyChain } from './verify-chain';
 
+let dir: string;
+let path: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'nekzus-file-settings-'));
+  path = join(dir, 'events.db');
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
 describe('the events file', () => {
-  let dir: string;
-  let path: string;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'nekzus-file-settings-'));
-    path = join(dir, 'events.db');
-  });
-
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   const pageSizeOf = (file: string): number => {
     const db = new Database(file, { readonly: true });
     try {
@@ -57,28 +57,20 @@ describe('the events file', () => {
 });
 
 describe('the worker writer keeping the event loop awake', () => {
-  let dir: string;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'nekzus-stay-awake-'));
-  });
-
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   const immediates = () => process.getActiveResourcesInfo().filter((r) => r === 'Immediate');
+
+  /** A worker-writer store that has made one append already (its worker is up). */
+  const openWarm = async (stayAwakeUs: number) => {
+    const store = SqliteEventStore.open({ path, schemas: contractSchemas(), stayAwakeUs });
+    await store.append('warm', [thing(0)], { streamState: 'no_stream' });
+    return store;
+  };
 
   it('turns the loop while an append is in flight and stops once it has settled', async () => {
     // Long enough that the append settles well inside it: the loop must stop because nothing
     // is in flight any more, not because the time ran out.
-    const store = SqliteEventStore.open({
-      path: join(dir, 'events.db'),
-      schemas: contractSchemas(),
-      stayAwakeUs: 10_000_000,
-    });
+    const store = await openWarm(10_000_000);
     try {
-      await store.append('warm', [thing(0)], { streamState: 'no_stream' });
       await new Promise((resolve) => setTimeout(resolve, 5));
       expect(immediates()).toEqual([]);
 
@@ -99,13 +91,8 @@ describe('the worker writer keeping the event loop awake', () => {
   });
 
   it('does not turn it at all with stayAwakeUs 0', async () => {
-    const store = SqliteEventStore.open({
-      path: join(dir, 'events.db'),
-      schemas: contractSchemas(),
-      stayAwakeUs: 0,
-    });
+    const store = await openWarm(0);
     try {
-      await store.append('warm', [thing(0)], { streamState: 'no_stream' });
       const appended = store.append('a', [thing(1)], { streamState: 'no_stream' });
       await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
